@@ -1,0 +1,99 @@
+"""Match typed words to the options of a choice question.
+
+An option is found by its id (what a button sends), its 1-based number, its label in any
+language or one of its aliases. Several options in one message are split on commas,
+semicolons and ``、``, then on spaces (or, for Chinese without spaces, by longest label).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from surveys._normalize import fold, key, strip_edges
+from surveys._numerals import read_number
+from surveys.model import Option
+
+__all__ = ["match_many", "match_one"]
+
+_SEPARATORS = ("，", ";", "；", "、")
+_FILLERS = frozenset({"and", "&", "+", "和", "及", "与", "以及", "还有", "跟"})
+_MAX_UNITS = 40  # longer runs are not a list of options; avoids quadratic work
+
+
+class _Index:
+    def __init__(self, options: Sequence[Option]) -> None:
+        self.options = tuple(options)
+        self.by_key: dict[str, Option] = {}
+        for option in reversed(self.options):  # earlier options win on clashes
+            words = (option.id, option.label.en, option.label.zh_hans, *option.aliases)
+            for word in words:
+                if k := key(word):
+                    self.by_key[k] = option
+
+    def find(self, raw: str) -> Option | None:
+        for option in self.options:
+            if option.id == raw:
+                return option
+        text = strip_edges(fold(raw))
+        number = read_number(text) if text else None
+        if number is not None and number.is_integer() and 1 <= number <= len(self.options):
+            return self.options[int(number) - 1]
+        return self.by_key.get(key(raw))
+
+    def segment(self, units: list[str], joiner: str) -> list[Option] | None:
+        """Greedy longest match of consecutive ``units`` (words or characters)."""
+        if len(units) > _MAX_UNITS:
+            return None
+        found: list[Option] = []
+        start = 0
+        while start < len(units):
+            if units[start] in _FILLERS:
+                start += 1
+                continue
+            for end in range(len(units), start, -1):
+                option = self.find(joiner.join(units[start:end]))
+                if option is not None:
+                    found.append(option)
+                    start = end
+                    break
+            else:
+                return None
+        return found
+
+    def piece(self, piece: str) -> list[Option] | None:
+        whole = self.find(piece)
+        if whole is not None:
+            return [whole]
+        words = piece.split()
+        if len(words) > 1:
+            return self.segment(words, " ")
+        if any("\u3400" <= c <= "\u9fff" for c in piece):
+            return self.segment(list(piece), "")
+        return None
+
+
+def match_one(options: Sequence[Option], raw: str) -> Option | None:
+    """The single option ``raw`` names, or ``None``."""
+    return _Index(options).find(raw)
+
+
+def match_many(options: Sequence[Option], raw: str) -> tuple[list[Option], list[str]]:
+    """Options named in ``raw`` (definition order, no repeats) and the pieces not understood."""
+    index = _Index(options)
+    whole = index.find(raw)
+    if whole is not None:
+        return [whole], []
+    text = fold(raw)
+    for separator in _SEPARATORS:
+        text = text.replace(separator, ",")
+    chosen: set[str] = set()
+    unknown: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not strip_edges(piece):
+            continue
+        matched = index.piece(piece)
+        if matched is None:
+            unknown.append(piece)
+        else:
+            chosen.update(o.id for o in matched)
+    return [o for o in options if o.id in chosen], unknown

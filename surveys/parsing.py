@@ -1,0 +1,155 @@
+"""Turn what a patient typed or tapped into a normalised answer value.
+
+``parse_answer`` never raises on patient input: anything unusable comes back as
+``Rejected`` with a stable ``reason`` and a short re-prompt in both languages. It raises
+only for definition bugs (a distance question without walking categories).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from surveys import rejections
+from surveys._choices import match_many, match_one
+from surveys._normalize import fold, strip_edges
+from surveys._numerals import read_number
+from surveys.model import AnswerValue, DistanceCategory, Question, Text
+from surveys.rejections import Reason
+
+__all__ = ["MAX_TEXT_LENGTH", "Parsed", "Rejected", "parse_answer"]
+
+MAX_TEXT_LENGTH = 1000
+_DEFAULT_SCALE = (0.0, 10.0)
+
+_YES = frozenset(
+    {"yes", "y", "yeah", "yep", "yes please", "ok", "okay", "sure", "true", "1",
+     "是", "是的", "有", "有的", "对", "对的", "嗯", "好"}
+)  # fmt: skip
+_NO = frozenset(
+    {"no", "n", "nope", "not", "false", "0", "none",
+     "否", "不", "没有", "没", "无", "不是", "不对"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: AnswerValue
+    raw: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A patient mistake, not a bug: ``reason`` is a stable code, ``message`` what to tell them."""
+
+    reason: str
+    message: Text
+
+
+def _scale(question: Question, raw: str) -> Parsed | Rejected:
+    low = question.minimum if question.minimum is not None else _DEFAULT_SCALE[0]
+    high = question.maximum if question.maximum is not None else _DEFAULT_SCALE[1]
+    text = strip_edges(fold(raw), keep_sign=True)
+    text = re.sub(rf"\s*(?:/|out of|of)\s*{re.escape(f'{high:g}')}$", "", text)
+    text = re.sub(r"\s*(?:分|points?|pts?)$", "", text)
+    number = read_number(text) if text else None
+    if number is None:
+        reason = Reason.EMPTY if not text else Reason.NOT_A_NUMBER
+        return Rejected(reason, rejections.scale_range(low, high))
+    if not number.is_integer():
+        return Rejected(Reason.NOT_WHOLE, rejections.scale_whole(low, high))
+    if not low <= number <= high:
+        return Rejected(Reason.OUT_OF_RANGE, rejections.scale_range(low, high))
+    return Parsed(int(number), raw)
+
+
+def _unit_pattern(unit: str | None) -> str:
+    if not unit:
+        return ""
+    spellings = {fold(unit), fold(unit).replace("°", "").strip()}
+    if "°" in unit:
+        spellings |= {"°", "度", "摄氏度", "degrees", "degree"}
+    alternatives = "|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True) if s)
+    return rf"\s*(?:{alternatives})?"
+
+
+def _number(question: Question, raw: str) -> Parsed | Rejected:
+    low, high = question.minimum, question.maximum
+    message = rejections.number_range(low, high, question.unit)
+    text = strip_edges(fold(raw), keep_sign=True)
+    if not text:
+        return Rejected(Reason.EMPTY, message)
+    match = re.fullmatch(rf"(?P<number>.+?){_unit_pattern(question.unit)}", text)
+    number = read_number(match["number"].strip()) if match else None
+    if number is None or not math.isfinite(number):
+        return Rejected(Reason.NOT_A_NUMBER, message)
+    if (low is not None and number < low) or (high is not None and number > high):
+        return Rejected(Reason.OUT_OF_RANGE, message)
+    return Parsed(number, raw)
+
+
+def _yes_no(question: Question, raw: str) -> Parsed | Rejected:
+    text = strip_edges(fold(raw))
+    if text in _YES:
+        return Parsed(True, raw)
+    if text in _NO:
+        return Parsed(False, raw)
+    return Rejected(Reason.EMPTY if not text else Reason.NOT_YES_NO, rejections.YES_NO)
+
+
+def _single_choice(question: Question, raw: str) -> Parsed | Rejected:
+    option = match_one(question.options, raw)
+    if option is not None:
+        return Parsed(option.id, raw)
+    reason = Reason.EMPTY if not strip_edges(fold(raw)) else Reason.UNKNOWN_OPTION
+    return Rejected(reason, rejections.choose_one(len(question.options)))
+
+
+def _multi_choice(question: Question, raw: str) -> Parsed | Rejected:
+    chosen, unknown = match_many(question.options, raw)
+    if unknown or not chosen:
+        reason = Reason.UNKNOWN_OPTION if unknown else Reason.EMPTY
+        return Rejected(reason, rejections.choose_some(len(question.options)))
+    exclusive = next((o for o in chosen if o.exclusive), None)
+    if exclusive is not None and len(chosen) > 1:
+        return Rejected(Reason.EXCLUSIVE_CONFLICT, rejections.exclusive_conflict(exclusive.label))
+    return Parsed([o.id for o in chosen], raw)
+
+
+def _text(question: Question, raw: str) -> Parsed | Rejected:
+    text = raw.strip()
+    if not text:
+        return Rejected(Reason.EMPTY, rejections.TEXT_EMPTY)
+    if len(text) > MAX_TEXT_LENGTH:
+        return Rejected(Reason.TOO_LONG, rejections.text_too_long(MAX_TEXT_LENGTH))
+    return Parsed(text, raw)
+
+
+_PARSERS: dict[str, Callable[[Question, str], Parsed | Rejected]] = {
+    "scale": _scale,
+    "number": _number,
+    "yes_no": _yes_no,
+    "single_choice": _single_choice,
+    "multi_choice": _multi_choice,
+    "text": _text,
+}
+
+
+def parse_answer(
+    question: Question, raw: str, categories: tuple[DistanceCategory, ...] = ()
+) -> Parsed | Rejected:
+    """Parse ``raw`` (button payload or typed text) as an answer to ``question``.
+
+    ``categories`` are the survey's walking-distance bands, needed for distance questions.
+    """
+    if question.type == "distance":
+        return _distance(question, raw, categories)
+    return _PARSERS[question.type](question, raw)
+
+
+def _distance(
+    question: Question, raw: str, categories: tuple[DistanceCategory, ...]
+) -> Parsed | Rejected:
+    raise NotImplementedError("distance answers are not parsed yet")
