@@ -1,0 +1,104 @@
+"""Settings from ``FOLLOWUP_*`` environment variables and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/followup.db"
+
+
+class SettingsError(ValueError):
+    """A missing or malformed setting; ``str()`` is one line naming the variable."""
+
+
+def _hhmm(value: str) -> str:
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected a time like 09:00, got {value!r}") from None
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FOLLOWUP_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr | None = None
+    bot_username: str = "spine_followup_bot"
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    database_url: str = DEFAULT_DATABASE_URL
+    survey_path: Path | None = None
+    default_timezone: str = "UTC"
+    send_at: str = "09:00"
+    ward_phone: str = ""
+    emergency_number: str = "120"
+    nurse_chat_id: int | None = None
+    nurse_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    escalate_after_minutes: float = Field(default=15, gt=0)
+    digest_at: str = "08:30"
+    invite_ttl_days: int = Field(default=30, gt=0)
+    callback_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    tick_seconds: float = Field(default=30, gt=0)
+    instance_name: str = "bot"
+
+    @field_validator("nurse_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(
+                int(part) for part in value.replace(";", ",").split(",") if part.strip()
+            )
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r} (use Area/City, e.g. Asia/Shanghai)"
+            ) from None
+        return value
+
+    @field_validator("send_at", "digest_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        return _hhmm(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        return value
+
+    def callback_key(self) -> bytes:
+        """Key that signs button payloads: the configured secret, else derived from the token."""
+        if self.callback_secret is not None:
+            return self.callback_secret.get_secret_value().encode()
+        token = self.bot_token.get_secret_value() if self.bot_token else "offline"
+        return ("callback:" + token).encode()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings once; a bad value becomes one line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "FOLLOWUP_" + str(error["loc"][0]).upper() if error["loc"] else "FOLLOWUP_*"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

@@ -1,0 +1,106 @@
+"""Answers. Changing an answer supersedes the old row; nothing is deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Answer, Checkin, Enrolment
+from storage.records import AnswerRecord
+
+__all__ = [
+    "answer_history",
+    "current_answers",
+    "latest_completed_values",
+    "record_answer",
+    "supersede_answer",
+]
+
+
+async def record_answer(
+    session: AsyncSession,
+    *,
+    checkin_id: int,
+    question_id: str,
+    raw: str | None,
+    value: Any,
+    survey_version: str,
+    answered_at: dt.datetime,
+    answered_by: str,
+) -> None:
+    """Store an answer, superseding any earlier live answer to the same question."""
+    await supersede_answer(session, checkin_id, question_id, answered_at)
+    session.add(
+        Answer(
+            checkin_id=checkin_id,
+            question_id=question_id,
+            raw=raw,
+            value=value,
+            survey_version=survey_version,
+            answered_at=answered_at,
+            answered_by=answered_by,
+        )
+    )
+    await session.flush()
+
+
+async def supersede_answer(
+    session: AsyncSession, checkin_id: int, question_id: str, at: dt.datetime
+) -> None:
+    await session.execute(
+        update(Answer)
+        .where(
+            Answer.checkin_id == checkin_id,
+            Answer.question_id == question_id,
+            Answer.superseded_at.is_(None),
+        )
+        .values(superseded_at=at)
+    )
+
+
+async def current_answers(session: AsyncSession, checkin_id: int) -> dict[str, Any]:
+    """Live answers of one check-in as ``{question_id: value}``."""
+    rows = await session.execute(
+        select(Answer.question_id, Answer.value)
+        .where(Answer.checkin_id == checkin_id, Answer.superseded_at.is_(None))
+        .order_by(Answer.id)
+    )
+    return {question_id: value for question_id, value in rows.all()}
+
+
+async def answer_history(session: AsyncSession, checkin_id: int) -> list[AnswerRecord]:
+    rows = await session.scalars(
+        select(Answer).where(Answer.checkin_id == checkin_id).order_by(Answer.id)
+    )
+    return [AnswerRecord.of(r) for r in rows.all()]
+
+
+async def latest_completed_values(
+    session: AsyncSession,
+    enrolment_id: int,
+    *,
+    forms: tuple[str, ...] | None = None,
+    before: dt.datetime | None = None,
+    exclude_checkin: int | None = None,
+) -> tuple[int | None, dict[str, Any]]:
+    """Answers of the most recent completed check-in (optionally of given forms)."""
+    query = (
+        select(Checkin.id)
+        .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
+        .where(Checkin.enrolment_id == enrolment_id, Checkin.status == "completed")
+        .order_by(Checkin.due_at.desc(), Checkin.id.desc())
+        .limit(1)
+    )
+    if forms is not None:
+        query = query.where(Checkin.form.in_(forms))
+    if before is not None:
+        query = query.where(Checkin.due_at < before)
+    if exclude_checkin is not None:
+        query = query.where(Checkin.id != exclude_checkin)
+    checkin_id = await session.scalar(query)
+    if checkin_id is None:
+        return None, {}
+    return checkin_id, await current_answers(session, checkin_id)

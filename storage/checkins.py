@@ -1,0 +1,117 @@
+"""Check-in rows: the plan, and the live state of a check-in's conversation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Checkin
+from storage.records import CheckinRecord
+
+__all__ = [
+    "OPEN_STATUSES",
+    "PlannedLike",
+    "add_planned_checkins",
+    "checkins_for_enrolment",
+    "get_checkin",
+    "lock_checkin",
+    "open_checkin",
+    "update_checkin",
+]
+
+OPEN_STATUSES = ("sent", "in_progress")
+
+
+class PlannedLike(Protocol):
+    """What the plan gives storage (``surveys.schedule.PlannedCheckin`` fits)."""
+
+    @property
+    def spec_id(self) -> str: ...
+    @property
+    def form(self) -> str: ...
+    @property
+    def day(self) -> int | None: ...
+    @property
+    def due_at(self) -> dt.datetime: ...
+    @property
+    def closes_at(self) -> dt.datetime: ...
+    @property
+    def reminder_times(self) -> Sequence[dt.datetime]: ...
+
+
+async def add_planned_checkins(
+    session: AsyncSession,
+    enrolment_id: int,
+    planned: Iterable[PlannedLike],
+    *,
+    recalled_forms: Iterable[str] = (),
+) -> list[CheckinRecord]:
+    recalled = set(recalled_forms)
+    rows = [
+        Checkin(
+            enrolment_id=enrolment_id,
+            spec_id=p.spec_id,
+            form=p.form,
+            day=p.day,
+            due_at=p.due_at,
+            closes_at=p.closes_at,
+            reminder_times=[t.isoformat() for t in p.reminder_times],
+            status="scheduled",
+            reminder_count=0,
+            attempts=0,
+            recalled=p.form in recalled,
+        )
+        for p in planned
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return [CheckinRecord.of(r) for r in rows]
+
+
+async def get_checkin(session: AsyncSession, checkin_id: int) -> CheckinRecord | None:
+    row = await session.get(Checkin, checkin_id)
+    return CheckinRecord.of(row) if row else None
+
+
+async def lock_checkin(session: AsyncSession, checkin_id: int) -> CheckinRecord | None:
+    """Read a check-in holding a row lock (PostgreSQL) so concurrent updates serialise."""
+    row = await session.scalar(
+        select(Checkin)
+        .where(Checkin.id == checkin_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return CheckinRecord.of(row) if row else None
+
+
+async def checkins_for_enrolment(session: AsyncSession, enrolment_id: int) -> list[CheckinRecord]:
+    rows = await session.scalars(
+        select(Checkin).where(Checkin.enrolment_id == enrolment_id).order_by(Checkin.due_at)
+    )
+    return [CheckinRecord.of(r) for r in rows.all()]
+
+
+async def open_checkin(session: AsyncSession, enrolment_id: int) -> CheckinRecord | None:
+    """The check-in the patient is answering now (sent or in progress), oldest first."""
+    row = await session.scalar(
+        select(Checkin)
+        .where(Checkin.enrolment_id == enrolment_id, Checkin.status.in_(OPEN_STATUSES))
+        .order_by(Checkin.due_at)
+        .limit(1)
+    )
+    return CheckinRecord.of(row) if row else None
+
+
+async def update_checkin(
+    session: AsyncSession, checkin_id: int, *, expect_status: Sequence[str] = (), **values: Any
+) -> bool:
+    """Set columns of one check-in; with ``expect_status`` only if it is still in one of them."""
+    query = update(Checkin).where(Checkin.id == checkin_id)
+    if expect_status:
+        query = query.where(Checkin.status.in_(expect_status))
+    result = await session.execute(query.values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,127 @@
+"""Patients and their enrolments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Enrolment, Patient
+from storage.records import EnrolmentRecord, PatientRecord
+
+__all__ = [
+    "PatientExists",
+    "active_enrolment",
+    "create_enrolment",
+    "create_patient",
+    "get_enrolment",
+    "get_patient",
+    "list_patients",
+    "patient_by_chat",
+    "patient_by_ref",
+    "update_patient",
+]
+
+
+class PatientExists(ValueError):
+    """A patient with this reference code is already enrolled."""
+
+
+async def create_patient(
+    session: AsyncSession,
+    *,
+    ref: str,
+    language: str,
+    timezone: str,
+    now: dt.datetime,
+    send_at: str | None = None,
+) -> PatientRecord:
+    if await session.scalar(select(Patient.id).where(Patient.ref == ref)) is not None:
+        raise PatientExists(ref)
+    row = Patient(
+        ref=ref,
+        language=language,
+        timezone=timezone,
+        send_at=send_at,
+        status="active",
+        language_confirmed=False,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return PatientRecord.of(row)
+
+
+async def get_patient(session: AsyncSession, patient_id: int) -> PatientRecord | None:
+    row = await session.get(Patient, patient_id)
+    return PatientRecord.of(row) if row else None
+
+
+async def patient_by_ref(session: AsyncSession, ref: str) -> PatientRecord | None:
+    row = await session.scalar(select(Patient).where(Patient.ref == ref))
+    return PatientRecord.of(row) if row else None
+
+
+async def patient_by_chat(session: AsyncSession, chat_id: int) -> PatientRecord | None:
+    row = await session.scalar(select(Patient).where(Patient.chat_id == chat_id))
+    return PatientRecord.of(row) if row else None
+
+
+async def update_patient(session: AsyncSession, patient_id: int, **values: object) -> None:
+    """Set columns of one patient (e.g. ``chat_id``, ``language``, ``status``)."""
+    await session.execute(update(Patient).where(Patient.id == patient_id).values(**values))
+
+
+async def list_patients(
+    session: AsyncSession,
+) -> list[tuple[PatientRecord, EnrolmentRecord | None]]:
+    rows = (await session.scalars(select(Patient).order_by(Patient.ref))).all()
+    result = []
+    for row in rows:
+        result.append((PatientRecord.of(row), await active_enrolment(session, row.id)))
+    return result
+
+
+async def create_enrolment(
+    session: AsyncSession,
+    *,
+    patient_id: int,
+    surgery_date: dt.date,
+    procedure: str,
+    levels: str | None,
+    survey_id: str,
+    survey_version: str,
+    caregiver_helps: bool,
+    now: dt.datetime,
+) -> EnrolmentRecord:
+    row = Enrolment(
+        patient_id=patient_id,
+        surgery_date=surgery_date,
+        procedure=procedure,
+        levels=levels,
+        survey_id=survey_id,
+        survey_version=survey_version,
+        caregiver_helps=caregiver_helps,
+        status="active",
+        enrolled_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return EnrolmentRecord.of(row)
+
+
+async def get_enrolment(session: AsyncSession, enrolment_id: int) -> EnrolmentRecord | None:
+    row = await session.get(Enrolment, enrolment_id)
+    return EnrolmentRecord.of(row) if row else None
+
+
+async def active_enrolment(session: AsyncSession, patient_id: int) -> EnrolmentRecord | None:
+    """The patient's current enrolment: the newest one not withdrawn."""
+    row = await session.scalar(
+        select(Enrolment)
+        .where(Enrolment.patient_id == patient_id, Enrolment.status != "withdrawn")
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+        .limit(1)
+    )
+    return EnrolmentRecord.of(row) if row else None
