@@ -2,7 +2,8 @@
 
 ``parse_answer`` never raises on patient input: anything unusable comes back as
 ``Rejected`` with a stable ``reason`` and a short re-prompt in both languages. It raises
-only for definition bugs (a distance question without walking categories).
+only for definition bugs (a distance question without walking categories, or bands
+that leave a distance uncovered).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from surveys import rejections
 from surveys._choices import match_many, match_one
 from surveys._normalize import fold, strip_edges
 from surveys._numerals import read_number
+from surveys.distance import categorize, match_category, read_distance, unlimited_category
 from surveys.model import AnswerValue, DistanceCategory, Question, Text
 from surveys.rejections import Reason
 
-__all__ = ["MAX_TEXT_LENGTH", "Parsed", "Rejected", "parse_answer"]
+__all__ = ["MAX_TEXT_LENGTH", "MAX_WALKING_METRES", "Parsed", "Rejected", "parse_answer"]
 
 MAX_TEXT_LENGTH = 1000
+MAX_WALKING_METRES = 50_000.0  # anything further is a typo, not a walking distance
 _DEFAULT_SCALE = (0.0, 10.0)
 
 _YES = frozenset(
@@ -149,7 +152,29 @@ def parse_answer(
     return _PARSERS[question.type](question, raw)
 
 
+def _walked(metres: float | None, band: DistanceCategory) -> dict[str, AnswerValue]:
+    return {"metres": metres, "category": band.id}
+
+
 def _distance(
     question: Question, raw: str, categories: tuple[DistanceCategory, ...]
 ) -> Parsed | Rejected:
-    raise NotImplementedError("distance answers are not parsed yet")
+    if not categories:
+        raise ValueError(f"distance question {question.id!r} needs walking categories")
+    band = match_category(raw, categories)
+    if band is not None:
+        return Parsed(_walked(None, band), raw)
+    reading = read_distance(raw)
+    if reading is None:
+        reason = Reason.EMPTY if not strip_edges(fold(raw)) else Reason.NOT_A_DISTANCE
+        return Rejected(reason, rejections.DISTANCE_UNKNOWN)
+    if reading.metres is None:
+        return Parsed(_walked(None, unlimited_category(categories)), raw)
+    metres = round(reading.metres, 1) + 0.0  # no "-0.0"
+    if not 0 <= metres <= MAX_WALKING_METRES or (reading.bound == "below" and metres <= 0):
+        return Rejected(Reason.OUT_OF_RANGE, rejections.DISTANCE_OUT_OF_RANGE)
+    if reading.bound == "below":
+        return Parsed(_walked(None, categorize(math.nextafter(metres, 0), categories)), raw)
+    if reading.bound == "above":
+        return Parsed(_walked(None, categorize(metres, categories)), raw)
+    return Parsed(_walked(metres, categorize(metres, categories)), raw)
