@@ -8,7 +8,7 @@ import unicodedata
 __all__ = ["fold", "key", "strip_edges"]
 
 _SPACES = re.compile(r"\s+")
-_SIGNS = "+-"
+_SIGNS = "+-<>"  # a sign or comparison changes the meaning of what follows
 _LOOKALIKES = str.maketrans(
     {"−": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "‵": "'", "。": ".", "、": ","}
 )
@@ -25,7 +25,10 @@ def _is_edge_noise(char: str) -> bool:
 
 
 def strip_edges(text: str, keep_sign: bool = False) -> str:
-    """Drop spaces, punctuation and symbols around ``text`` (optionally keep a leading sign)."""
+    """Drop spaces, punctuation and symbols around ``text``.
+
+    ``keep_sign`` keeps a leading "+", "-", "<" or ">", which change what follows.
+    """
     end = len(text)
     while end and _is_edge_noise(text[end - 1]):
         end -= 1

@@ -161,11 +161,14 @@ def _distance(
 ) -> Parsed | Rejected:
     if not categories:
         raise ValueError(f"distance question {question.id!r} needs walking categories")
-    band = match_category(raw, categories)
-    if band is not None:
-        return Parsed(_walked(None, band), raw)
+    tapped = next((band for band in categories if band.id == raw), None)
+    if tapped is not None:
+        return Parsed(_walked(None, tapped), raw)
     reading = read_distance(raw)
     if reading is None:
+        labelled = match_category(raw, categories)
+        if labelled is not None:
+            return Parsed(_walked(None, labelled), raw)
         reason = Reason.EMPTY if not strip_edges(fold(raw)) else Reason.NOT_A_DISTANCE
         return Rejected(reason, rejections.DISTANCE_UNKNOWN)
     if reading.metres is None:

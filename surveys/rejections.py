@@ -112,7 +112,7 @@ TEXT_EMPTY = Text(en="Please type your answer.", zh_hans="请输入您的回答�
 
 def text_too_long(limit: int) -> Text:
     return Text(
-        en=f"That is too long. Please keep it under {limit} characters.",
+        en=f"That is too long. Please use {limit} characters or fewer.",
         zh_hans=f"内容太长了，请控制在{limit}字以内。",
     )
 
