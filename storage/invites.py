@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Invite
 
-__all__ = ["InviteRefused", "create_invite", "hash_token", "redeem_invite"]
+__all__ = ["InviteRefused", "create_invite", "expire_invites", "hash_token", "redeem_invite"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,23 @@ async def create_invite(
     )
     await session.flush()
     return token
+
+
+async def expire_invites(session: AsyncSession, enrolment_id: int, now: dt.datetime) -> int:
+    """End every unused, unexpired invite of an enrolment; returns how many.
+
+    They expire rather than count as used, so an old link tells the patient to ask for a new one.
+    """
+    result = await session.execute(
+        update(Invite)
+        .where(
+            Invite.enrolment_id == enrolment_id,
+            Invite.used_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def redeem_invite(session: AsyncSession, token: str, now: dt.datetime) -> int | InviteRefused:

@@ -20,6 +20,7 @@ __all__ = [
     "list_patients",
     "patient_by_chat",
     "patient_by_ref",
+    "update_enrolment",
     "update_patient",
 ]
 
@@ -109,6 +110,11 @@ async def create_enrolment(
     session.add(row)
     await session.flush()
     return EnrolmentRecord.of(row)
+
+
+async def update_enrolment(session: AsyncSession, enrolment_id: int, **values: object) -> None:
+    """Set columns of one enrolment (e.g. ``surgery_date``, ``status``)."""
+    await session.execute(update(Enrolment).where(Enrolment.id == enrolment_id).values(**values))
 
 
 async def get_enrolment(session: AsyncSession, enrolment_id: int) -> EnrolmentRecord | None:
