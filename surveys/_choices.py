@@ -17,6 +17,7 @@ __all__ = ["match_many", "match_one"]
 
 _SEPARATORS = ("，", ";", "；", "、")
 _FILLERS = frozenset({"and", "&", "+", "和", "及", "与", "以及", "还有", "跟"})
+_MAX_PIECES = 8  # commas inside one label
 _MAX_UNITS = 40  # longer runs are not a list of options; avoids quadratic work
 
 
@@ -86,14 +87,23 @@ def match_many(options: Sequence[Option], raw: str) -> tuple[list[Option], list[
     text = fold(raw)
     for separator in _SEPARATORS:
         text = text.replace(separator, ",")
+    pieces = [p.strip() for p in text.split(",") if strip_edges(p)]
     chosen: set[str] = set()
     unknown: list[str] = []
-    for piece in (p.strip() for p in text.split(",")):
-        if not strip_edges(piece):
-            continue
-        matched = index.piece(piece)
-        if matched is None:
-            unknown.append(piece)
+    start = 0
+    while start < len(pieces):
+        # Labels may hold commas themselves ("Wound red, hot, swollen"): longest run first.
+        for end in range(min(len(pieces), start + _MAX_PIECES), start + 1, -1):
+            option = index.find(", ".join(pieces[start:end]))
+            if option is not None:
+                chosen.add(option.id)
+                start = end
+                break
         else:
-            chosen.update(o.id for o in matched)
+            matched = index.piece(pieces[start])
+            if matched is None:
+                unknown.append(pieces[start])
+            else:
+                chosen.update(o.id for o in matched)
+            start += 1
     return [o for o in options if o.id in chosen], unknown

@@ -41,6 +41,6 @@ def strip_edges(text: str, keep_sign: bool = False) -> str:
 
 
 def key(text: str) -> str:
-    """Comparison key for labels: folded, without any punctuation, single-spaced."""
-    kept = "".join(c for c in fold(text) if unicodedata.category(c)[0] != "P")
+    """Comparison key for labels: folded, punctuation as spaces, single-spaced."""
+    kept = "".join(" " if unicodedata.category(c)[0] == "P" else c for c in fold(text))
     return strip_edges(_SPACES.sub(" ", kept).strip())

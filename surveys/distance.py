@@ -65,6 +65,7 @@ _BOUNDS: tuple[tuple[re.Pattern[str], Literal["below", "above"]], ...] = (
 _HALF_AFTER_UNIT = re.compile(r"(?:\s+and a half|半)$")
 _FRACTIONS = {"half": 0.5, "a half": 0.5, "quarter": 0.25, "a quarter": 0.25,
               "three quarters": 0.75, "three quarter": 0.75, "半": 0.5}  # fmt: skip
+_MAX_LENGTH = 60  # a distance is a few words; longer text is something else
 _LABEL_NOISE = str.maketrans({"–": "-", "—": "-", "~": "-", "〜": "-", "至": "-", "到": "-"})
 
 
@@ -112,6 +113,8 @@ def _quantity(text: str) -> float | None:
 def read_distance(raw: str) -> DistanceReading | None:
     """What ``raw`` says about walking distance, or ``None`` if it is not a distance."""
     text = strip_edges(fold(raw), keep_sign=True)
+    if len(text) > _MAX_LENGTH:
+        return None
     text = _FILLERS.sub("", _FILLERS.sub("", text)).strip()
     if text in _UNLIMITED:
         return DistanceReading(None, unlimited=True)

@@ -61,10 +61,10 @@ def _scale(question: Question, raw: str) -> Parsed | Rejected:
     if number is None:
         reason = Reason.EMPTY if not text else Reason.NOT_A_NUMBER
         return Rejected(reason, rejections.scale_range(low, high))
-    if not number.is_integer():
-        return Rejected(Reason.NOT_WHOLE, rejections.scale_whole(low, high))
     if not low <= number <= high:
         return Rejected(Reason.OUT_OF_RANGE, rejections.scale_range(low, high))
+    if not number.is_integer():
+        return Rejected(Reason.NOT_WHOLE, rejections.scale_whole(low, high))
     return Parsed(int(number), raw)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from surveys.model import Question, Text
+from surveys.model import Option, Question, Text
 from surveys.parsing import MAX_TEXT_LENGTH, Parsed, Rejected, parse_answer
 
 
@@ -53,6 +53,8 @@ def test_scale_value_is_an_int(leg_pain: Question) -> None:
         ("-1", "out_of_range"),
         ("十一", "out_of_range"),
         ("7.5", "not_a_whole_number"),
+        ("10.5", "out_of_range"),
+        ("9" * 400, "out_of_range"),
         ("a lot", "not_a_number"),
         ("很痛", "not_a_number"),
         ("7/5", "not_a_number"),
@@ -166,6 +168,32 @@ def test_single_choice_reprompt(numbness: Question) -> None:
 )
 def test_multi_choice_accepts(numbness_where: Question, raw: str, expected: list[str]) -> None:
     assert parse_answer(numbness_where, raw) == Parsed(expected, raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Wound red, hot, swollen, calf pain", ["wound", "calf"]),
+        ("calf pain, wound red, hot, swollen", ["wound", "calf"]),
+        ("小腿疼痛、伤口发红，发热，肿胀", ["wound", "calf"]),
+        ("wound red", None),
+    ],
+)
+def test_multi_choice_labels_may_contain_commas(raw: str, expected: list[str] | None) -> None:
+    question = Question(
+        "red_flags",
+        "multi_choice",
+        Text("", ""),
+        options=(
+            Option("wound", Text("Wound red, hot, swollen", "伤口发红，发热，肿胀")),
+            Option("calf", Text("Calf pain", "小腿疼痛")),
+        ),
+    )
+    result = parse_answer(question, raw)
+    if expected is None:
+        assert _reason(result) == "unknown_option"
+    else:
+        assert result == Parsed(expected, raw)
 
 
 @pytest.mark.parametrize(
