@@ -78,6 +78,7 @@ class CheckinRecord:
     reminder_count: int
     next_reminder_at: dt.datetime | None
     sent_at: dt.datetime | None
+    started_at: dt.datetime | None
     completed_at: dt.datetime | None
     message_id: int | None
     recalled: bool
@@ -88,7 +89,8 @@ class CheckinRecord:
             row.id, row.enrolment_id, row.spec_id, row.form, row.day, row.due_at, row.closes_at,
             tuple(dt.datetime.fromisoformat(t) for t in row.reminder_times or ()),
             row.status, row.position, row.draft, row.answered_by, row.reminder_count,
-            row.next_reminder_at, row.sent_at, row.completed_at, row.message_id, row.recalled,
+            row.next_reminder_at, row.sent_at, row.started_at, row.completed_at, row.message_id,
+            row.recalled,
         )  # fmt: skip
 
 

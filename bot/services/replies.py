@@ -1,0 +1,57 @@
+"""What a service asks the transport to show: messages, edits and button rows.
+
+Transport-independent: Telegram renders these as messages with inline keyboards, the
+terminal demo as numbered choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Button", "Edit", "Keyboard", "Outgoing", "QuestionRef", "Reply"]
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    """Marks a message that asks a question, so its message id can be remembered."""
+
+    checkin_id: int
+    question_id: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    text: str
+    keyboard: Keyboard = ()
+    asks: QuestionRef | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace an earlier message's text (and keyboard; empty removes it)."""
+
+    message_id: int
+    text: str
+    keyboard: Keyboard = ()
+
+
+@dataclass
+class Reply:
+    """Everything to do in answer to one patient action, in order: edits, then messages."""
+
+    messages: list[Outgoing] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    callback_text: str | None = None
+    new_flag_ids: list[int] = field(default_factory=list)
+
+    def say(self, text: str, keyboard: Keyboard = (), asks: QuestionRef | None = None) -> None:
+        self.messages.append(Outgoing(text, keyboard, asks))

@@ -1,0 +1,85 @@
+"""How services reach a chat, whatever carries the messages (Telegram, the terminal demo).
+
+Errors are translated by each transport into the exception tree below::
+
+    DeliveryError
+    ├── Blocked        the user blocked the bot or the chat is gone (never retry)
+    ├── RetryLater     rate limited; ``retry_after`` seconds
+    └── Transient      network error, timeout or server error (retry with backoff)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from bot.services.replies import Edit, Keyboard, Outgoing, Reply
+
+__all__ = [
+    "Blocked",
+    "DeliveryError",
+    "QuestionSink",
+    "RetryLater",
+    "Transient",
+    "Transport",
+    "deliver_reply",
+]
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered."""
+
+
+class Blocked(DeliveryError):
+    """The user blocked the bot, or the chat no longer exists."""
+
+
+class RetryLater(DeliveryError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class Transient(DeliveryError):
+    """Network error, timeout or a server error: try again later."""
+
+
+class Transport(Protocol):
+    async def send(self, chat_id: int, message: Outgoing) -> int:
+        """Send a message; return its message id."""
+        ...
+
+    async def edit(self, chat_id: int, edit: Edit) -> None: ...
+
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, keyboard: Keyboard = ()
+    ) -> int: ...
+
+
+class QuestionSink(Protocol):
+    async def question_sent(self, checkin_id: int, message_id: int) -> None: ...
+
+
+async def deliver_reply(
+    transport: Transport, chat_id: int, reply: Reply, questions: QuestionSink
+) -> list[int]:
+    """Apply a reply's edits, then send its messages in order; return the new message ids.
+
+    A failed edit (e.g. the message is too old to edit) never stops the new messages.
+    """
+    for edit in reply.edits:
+        try:
+            await transport.edit(chat_id, edit)
+        except DeliveryError as exc:
+            if isinstance(exc, Blocked):
+                raise
+            log.info("edit of message %s in chat %s skipped: %s", edit.message_id, chat_id, exc)
+    sent = []
+    for message in reply.messages:
+        message_id = await transport.send(chat_id, message)
+        sent.append(message_id)
+        if message.asks is not None:
+            await questions.question_sent(message.asks.checkin_id, message_id)
+    return sent
