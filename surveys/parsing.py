@@ -32,7 +32,7 @@ _YES = frozenset(
      "是", "是的", "有", "有的", "对", "对的", "嗯", "好"}
 )  # fmt: skip
 _NO = frozenset(
-    {"no", "n", "nope", "not", "false", "0", "none",
+    {"no", "n", "nope", "false", "0", "none",
      "否", "不", "没有", "没", "无", "不是", "不对"}
 )  # fmt: skip
 
