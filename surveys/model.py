@@ -175,6 +175,8 @@ class RuleCheck:
     threshold: float | None = None
     points: float | None = None
     fraction: float | None = None
+    at_least: float | None = None
+    at_most: float | None = None
 
 
 @dataclass(frozen=True)
@@ -203,11 +205,21 @@ class CheckinSpec:
 
 @dataclass(frozen=True)
 class Schedule:
+    """When check-ins go out, plus the thresholds of the flags the scheduler raises.
+
+    ``consecutive_missed_flag`` missed check-ins in a row raise a ``missed_flag_level`` flag;
+    ``unreachable_flag_after`` failed deliveries in a row (e.g. the patient blocked the bot)
+    raise an ``unreachable_flag_level`` flag. Times are local ``HH:MM``.
+    """
+
     send_at: str = "09:00"
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     checkins: tuple[CheckinSpec, ...] = ()
     consecutive_missed_flag: int = 2
+    missed_flag_level: FlagLevel = "amber"
+    unreachable_flag_after: int = 1
+    unreachable_flag_level: FlagLevel = "amber"
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,13 @@ Session-scoped so hypothesis tests can use them.
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from surveys.model import DistanceCategory, Option, Question, Text
+import pytest
+from survey_builders import write_definition
+
+from surveys.loader import load_default_survey, load_survey
+from surveys.model import DistanceCategory, Option, Question, Survey, Text
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +89,18 @@ def urine() -> Question:
 @pytest.fixture(scope="session")
 def note() -> Question:
     return Question("note", "text", Text("Note for the nurse", "给护士的留言"), required=False)
+
+
+# --- survey definitions (loader, engine, rules and schedule tests) ---
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Survey:
+    """The small valid definition from ``survey_builders``, loaded."""
+    return load_survey(write_definition(tmp_path))
+
+
+@pytest.fixture
+def survey() -> Survey:
+    """The shipped lumbar-decompression survey."""
+    return load_default_survey()

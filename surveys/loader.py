@@ -1,0 +1,782 @@
+"""Load a survey definition from YAML and check it thoroughly.
+
+Every mistake in a definition file is reported as one ``SurveyDefinitionError`` naming the
+file, the place in it and the reason, e.g.::
+
+    lumbar_decompression.yaml: forms.early.questions[3].show_if:
+    refers to missing question 'numbess'
+
+(on one line).
+
+The file format is described in ``surveys/definitions/README.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final, get_args, get_type_hints
+
+import yaml
+
+from surveys._visibility import visible_questions
+from surveys.model import (
+    LANGUAGES,
+    AnswerValue,
+    CheckinSpec,
+    Condition,
+    DistanceCategory,
+    FlagLevel,
+    FlagRule,
+    Form,
+    Option,
+    Question,
+    QuestionType,
+    RuleCheck,
+    Schedule,
+    Survey,
+    Text,
+)
+
+__all__ = ["DEFAULT_SURVEY_PATH", "SurveyDefinitionError", "load_default_survey", "load_survey"]
+
+DEFAULT_SURVEY_PATH: Final = Path(__file__).parent / "definitions" / "lumbar_decompression.yaml"
+
+_QUESTION_TYPES: Final[tuple[str, ...]] = get_args(QuestionType)
+_LEVELS: Final[tuple[str, ...]] = get_args(FlagLevel)
+_CHECK_KINDS: Final[tuple[str, ...]] = get_args(get_type_hints(RuleCheck)["kind"])
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_MAX_SCALE_SPAN: Final = 100
+_MAX_REACHABILITY_CASES: Final = 20_000
+
+_COMMON_KEYS: Final = ("id", "type", "text")
+_COMMON_OPTIONAL: Final = ("required", "show_if", "hint")
+_TYPE_KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "scale": (("minimum", "maximum"), ("low_anchor", "high_anchor")),
+    "number": (("minimum", "maximum"), ("unit",)),
+    "single_choice": (("options",), ()),
+    "multi_choice": (("options",), ()),
+    "yes_no": ((), ()),
+    "distance": ((), ()),
+    "text": ((), ()),
+}
+_CHECK_KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "answer_in": (("values",), ()),
+    "at_least": (("threshold",), ()),
+    "at_most": (("threshold",), ()),
+    "change_from_previous": ((), ("at_least", "at_most")),
+    "change_from_baseline": ((), ("at_least", "at_most")),
+    "mic_not_reached": (("points", "fraction"), ()),
+    "answered": ((), ()),
+}
+_CHECK_TYPES: Final[dict[str, tuple[str, ...]]] = {
+    "answer_in": ("single_choice", "multi_choice", "yes_no", "distance"),
+    "at_least": ("scale", "number"),
+    "at_most": ("scale", "number"),
+    "change_from_previous": ("scale", "number", "distance"),
+    "change_from_baseline": ("scale", "number", "distance"),
+    "mic_not_reached": ("scale", "number"),
+    "answered": _QUESTION_TYPES,
+}
+_CONDITION_TYPES: Final = ("single_choice", "multi_choice", "yes_no")
+_YES_NO_VALUES: Final = ("yes", "no")
+
+
+class SurveyDefinitionError(ValueError):
+    """A survey definition file is unusable; ``str()`` is ``"<file>: <place>: <reason>"``."""
+
+    def __init__(self, file: str, place: str, reason: str) -> None:
+        super().__init__(f"{file}: {place}: {reason}")
+        self.file = file
+        self.place = place
+        self.reason = reason
+
+
+class _Invalid(Exception):
+    def __init__(self, place: str, reason: str) -> None:
+        super().__init__(place, reason)
+        self.place = place or "top level"
+        self.reason = reason
+
+
+# --- YAML -----------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen and key != "<<":
+            raise _Invalid(f"line {key_node.start_mark.line + 1}", f"duplicate key {key!r}")
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+
+
+# --- public entry points --------------------------------------------------------------------
+
+
+def load_survey(path: str | Path) -> Survey:
+    """Read and validate one definition file; raises ``SurveyDefinitionError``."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SurveyDefinitionError(path.name, "file", f"cannot be read ({reason})") from None
+    try:
+        data = yaml.load(source, Loader=_StrictLoader)  # a SafeLoader subclass
+        return _survey(data, str(path))
+    except _Invalid as exc:
+        raise SurveyDefinitionError(path.name, exc.place, exc.reason) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}" if mark is not None else "file"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SurveyDefinitionError(path.name, place, f"invalid YAML: {problem}") from None
+
+
+@functools.cache
+def load_default_survey() -> Survey:
+    """The shipped lumbar-decompression survey (loaded once)."""
+    return load_survey(DEFAULT_SURVEY_PATH)
+
+
+# --- small readers --------------------------------------------------------------------------
+
+
+def _at(place: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{place}[{key}]"
+    return f"{place}.{key}" if place else key
+
+
+def _fields(
+    data: object, place: str, required: Sequence[str], optional: Sequence[str] = ()
+) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _Invalid(place, "must be a mapping of keys to values")
+    allowed = (*required, *optional)
+    for key in data:
+        if key not in allowed:
+            raise _Invalid(_at(place, str(key)), f"unknown key (expected {', '.join(allowed)})")
+    for key in required:
+        if key not in data:
+            raise _Invalid(_at(place, key), "missing")
+    return data
+
+
+def _list(data: object, place: str, *, empty: bool = False) -> list[Any]:
+    if not isinstance(data, list):
+        raise _Invalid(place, "must be a list")
+    if not data and not empty:
+        raise _Invalid(place, "must not be empty")
+    return data
+
+
+def _str(data: object, place: str) -> str:
+    if not isinstance(data, str) or not data.strip():
+        raise _Invalid(place, "must be non-empty text")
+    return data
+
+
+def _id(data: object, place: str) -> str:
+    if not isinstance(data, str) or not _ID.fullmatch(data):
+        raise _Invalid(place, f"must be an id of lower-case letters, digits and '_' (got {data!r})")
+    return data
+
+
+def _bool(data: object, place: str) -> bool:
+    if not isinstance(data, bool):
+        raise _Invalid(place, "must be true or false")
+    return data
+
+
+def _int(data: object, place: str, minimum: int = 0) -> int:
+    if isinstance(data, bool) or not isinstance(data, int):
+        raise _Invalid(place, "must be a whole number")
+    if data < minimum:
+        raise _Invalid(place, f"must be at least {minimum}")
+    return data
+
+
+def _number(data: object, place: str) -> float:
+    if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+        raise _Invalid(place, "must be a number")
+    return float(data)
+
+
+def _time(data: object, place: str) -> str:
+    if not isinstance(data, str) or not _TIME.fullmatch(data):
+        raise _Invalid(place, f'must be a time like "09:00" (got {data!r})')
+    return data
+
+
+def _text(data: object, place: str) -> Text:
+    if not isinstance(data, dict):
+        raise _Invalid(place, "must give the text in en and zh-Hans")
+    for key in data:
+        if key not in LANGUAGES:
+            raise _Invalid(_at(place, str(key)), "unknown language (expected en, zh-Hans)")
+    for language in LANGUAGES:
+        if language not in data:
+            raise _Invalid(place, f"missing translation '{language}'")
+    texts = {language: _str(data[language], _at(place, language)) for language in LANGUAGES}
+    return Text(en=texts["en"], zh_hans=texts["zh-Hans"])
+
+
+def _optional_text(data: dict[str, Any], key: str, place: str) -> Text | None:
+    return _text(data[key], _at(place, key)) if key in data else None
+
+
+def _unique(ids: Iterator[tuple[str, str]]) -> None:
+    seen: set[str] = set()
+    for place, value in ids:
+        if value in seen:
+            raise _Invalid(place, f"duplicate id '{value}'")
+        seen.add(value)
+
+
+def _one_of(data: object, place: str, allowed: Sequence[str], what: str) -> str:
+    if data not in allowed:
+        raise _Invalid(place, f"unknown {what} {data!r} (expected one of: {', '.join(allowed)})")
+    assert isinstance(data, str)
+    return data
+
+
+# --- survey ---------------------------------------------------------------------------------
+
+
+def _survey(data: object, source: str) -> Survey:
+    fields = _fields(
+        data,
+        "",
+        ("id", "version", "title", "forms", "schedule"),
+        ("distance_categories", "rules"),
+    )
+    survey_id = _id(fields["id"], "id")
+    version = fields["version"]
+    if not isinstance(version, str) or not version.strip():
+        raise _Invalid("version", 'must be text in quotes, e.g. "1.0"')
+    title = _text(fields["title"], "title")
+    categories = _categories(fields.get("distance_categories", []), "distance_categories")
+    forms = _forms(fields["forms"], "forms", categories)
+    schedule = _schedule(fields["schedule"], "schedule", forms)
+    rules = _rules(fields.get("rules", []), "rules", forms, categories)
+    return Survey(
+        id=survey_id,
+        version=version.strip(),
+        title=title,
+        forms=forms,
+        schedule=schedule,
+        distance_categories=categories,
+        rules=rules,
+        source=source,
+    )
+
+
+def _categories(data: object, place: str) -> tuple[DistanceCategory, ...]:
+    bands: list[DistanceCategory] = []
+    for i, item in enumerate(_list(data, place, empty=True)):
+        at = _at(place, i)
+        fields = _fields(item, at, ("id", "label", "min_metres"), ("max_metres", "unlimited"))
+        low = _number(fields["min_metres"], _at(at, "min_metres"))
+        high_raw = fields.get("max_metres")
+        high = None if high_raw is None else _number(high_raw, _at(at, "max_metres"))
+        bands.append(
+            DistanceCategory(
+                id=_id(fields["id"], _at(at, "id")),
+                label=_text(fields["label"], _at(at, "label")),
+                min_metres=low,
+                max_metres=high,
+                unlimited=_bool(fields.get("unlimited", False), _at(at, "unlimited")),
+            )
+        )
+    _unique((_at(_at(place, i), "id"), b.id) for i, b in enumerate(bands))
+    _check_bands(bands, place)
+    return tuple(bands)
+
+
+def _check_bands(bands: list[DistanceCategory], place: str) -> None:
+    """Bands must cover every distance from 0 m upwards without gaps, worst first."""
+    expected_min = 0.0
+    open_ended = False
+    for i, band in enumerate(bands):
+        at = _at(place, i)
+        if band.unlimited:
+            if i != len(bands) - 1:
+                raise _Invalid(_at(at, "unlimited"), "only the last category can be unlimited")
+            if band.max_metres is not None:
+                raise _Invalid(_at(at, "max_metres"), "must be empty for an unlimited category")
+            continue
+        if band.min_metres == band.max_metres == 0:
+            if i != 0:
+                raise _Invalid(at, "the 0 m category must come first")
+            continue
+        if open_ended:
+            raise _Invalid(at, "comes after an open-ended category")
+        if band.min_metres != expected_min:
+            raise _Invalid(
+                _at(at, "min_metres"), f"must be {expected_min:g} to follow the previous category"
+            )
+        if band.max_metres is None:
+            open_ended = True
+        elif band.max_metres <= band.min_metres:
+            raise _Invalid(_at(at, "max_metres"), "must be greater than min_metres")
+        else:
+            expected_min = band.max_metres
+    if bands and not open_ended:
+        raise _Invalid(place, "the last measured category must have no max_metres")
+
+
+# --- forms and questions --------------------------------------------------------------------
+
+
+def _forms(data: object, place: str, categories: tuple[DistanceCategory, ...]) -> tuple[Form, ...]:
+    if not isinstance(data, dict) or not data:
+        raise _Invalid(place, "must map form ids to forms")
+    forms = []
+    for form_id, item in data.items():
+        at = _at(place, str(form_id))
+        _id(form_id, at)
+        fields = _fields(item, at, ("title", "questions"))
+        questions_at = _at(at, "questions")
+        questions = tuple(
+            _question(q, _at(questions_at, i), categories)
+            for i, q in enumerate(_list(fields["questions"], questions_at))
+        )
+        _unique((_at(_at(questions_at, i), "id"), q.id) for i, q in enumerate(questions))
+        form = Form(id=form_id, title=_text(fields["title"], _at(at, "title")), questions=questions)
+        _check_show_if(form, questions_at)
+        forms.append(form)
+    return tuple(forms)
+
+
+def _question(data: object, place: str, categories: tuple[DistanceCategory, ...]) -> Question:
+    if not isinstance(data, dict):
+        raise _Invalid(place, "must be a mapping of keys to values")
+    if "type" not in data:
+        raise _Invalid(_at(place, "type"), "missing")
+    kind = _one_of(data["type"], _at(place, "type"), _QUESTION_TYPES, "question type")
+    required, optional = _TYPE_KEYS[kind]
+    fields = _fields(data, place, (*_COMMON_KEYS, *required), (*_COMMON_OPTIONAL, *optional))
+    if kind == "distance" and not categories:
+        raise _Invalid(_at(place, "type"), "distance questions need distance_categories")
+    question_type: QuestionType = kind  # type: ignore[assignment]
+    minimum, maximum = _bounds(fields, place, kind)
+    return Question(
+        id=_id(fields["id"], _at(place, "id")),
+        type=question_type,
+        text=_text(fields["text"], _at(place, "text")),
+        required=_bool(fields.get("required", True), _at(place, "required")),
+        options=_options(fields, place, kind),
+        minimum=minimum,
+        maximum=maximum,
+        unit=_str(fields["unit"], _at(place, "unit")) if "unit" in fields else None,
+        low_anchor=_optional_text(fields, "low_anchor", place),
+        high_anchor=_optional_text(fields, "high_anchor", place),
+        show_if=_conditions(fields.get("show_if", []), _at(place, "show_if")),
+        hint=_optional_text(fields, "hint", place),
+    )
+
+
+def _bounds(fields: dict[str, Any], place: str, kind: str) -> tuple[float | None, float | None]:
+    if kind not in ("scale", "number"):
+        return None, None
+    read = _int if kind == "scale" else _number
+    low = read(fields["minimum"], _at(place, "minimum"), *((-1000,) if kind == "scale" else ()))
+    high = read(fields["maximum"], _at(place, "maximum"), *((-1000,) if kind == "scale" else ()))
+    if high <= low:
+        raise _Invalid(_at(place, "maximum"), f"must be greater than minimum ({low:g})")
+    if kind == "scale" and high - low > _MAX_SCALE_SPAN:
+        raise _Invalid(_at(place, "maximum"), f"a scale can span at most {_MAX_SCALE_SPAN} points")
+    return low, high
+
+
+def _options(fields: dict[str, Any], place: str, kind: str) -> tuple[Option, ...]:
+    if kind not in ("single_choice", "multi_choice"):
+        return ()
+    at = _at(place, "options")
+    items = _list(fields["options"], at)
+    if len(items) < 2:
+        raise _Invalid(at, "needs at least 2 options")
+    options = []
+    for i, item in enumerate(items):
+        option_at = _at(at, i)
+        option = _fields(item, option_at, ("id", "label"), ("exclusive", "aliases"))
+        exclusive = _bool(option.get("exclusive", False), _at(option_at, "exclusive"))
+        if exclusive and kind != "multi_choice":
+            raise _Invalid(
+                _at(option_at, "exclusive"), "only multi_choice options can be exclusive"
+            )
+        aliases_at = _at(option_at, "aliases")
+        aliases = tuple(
+            _str(a, _at(aliases_at, j)).strip().lower()
+            for j, a in enumerate(_list(option.get("aliases", []), aliases_at, empty=True))
+        )
+        options.append(
+            Option(
+                id=_id(option["id"], _at(option_at, "id")),
+                label=_text(option["label"], _at(option_at, "label")),
+                exclusive=exclusive,
+                aliases=aliases,
+            )
+        )
+    _unique((_at(_at(at, i), "id"), o.id) for i, o in enumerate(options))
+    return tuple(options)
+
+
+def _conditions(data: object, place: str) -> tuple[Condition, ...]:
+    conditions = []
+    for i, item in enumerate(_list(data, place, empty=True)):
+        at = _at(place, i)
+        fields = _fields(item, at, ("question",), ("equals", "any_of", "none_of"))
+        if not {"equals", "any_of", "none_of"} & fields.keys():
+            raise _Invalid(at, "needs equals, any_of or none_of")
+        equals = fields.get("equals")
+        if equals is not None and not isinstance(equals, str | bool):
+            raise _Invalid(_at(at, "equals"), "must be an option id or true/false")
+        conditions.append(
+            Condition(
+                question=_id(fields["question"], _at(at, "question")),
+                equals=equals,
+                any_of=_ids(fields["any_of"], _at(at, "any_of")) if "any_of" in fields else (),
+                none_of=_ids(fields["none_of"], _at(at, "none_of")) if "none_of" in fields else (),
+            )
+        )
+    return tuple(conditions)
+
+
+def _ids(data: object, place: str) -> tuple[str, ...]:
+    return tuple(_id(v, _at(place, i)) for i, v in enumerate(_list(data, place)))
+
+
+def _check_show_if(form: Form, place: str) -> None:
+    """``show_if`` may only use earlier choice or yes/no questions, and must be satisfiable."""
+    index = {q.id: i for i, q in enumerate(form.questions)}
+    for i, question in enumerate(form.questions):
+        at = _at(_at(place, i), "show_if")
+        for condition in question.show_if:
+            ref = condition.question
+            if ref == question.id:
+                raise _Invalid(at, "refers to its own question")
+            if ref not in index:
+                raise _Invalid(at, f"refers to missing question '{ref}'")
+            if index[ref] > i:
+                raise _Invalid(at, f"refers to question '{ref}', which comes later")
+            _check_condition(condition, form.questions[index[ref]], at)
+        if question.show_if and not _reachable(form, i):
+            names = ", ".join(f"'{ref}'" for ref in dict.fromkeys(_closure(form, question)))
+            raise _Invalid(at, f"can never hold given the options of {names}")
+
+
+def _check_condition(condition: Condition, target: Question, place: str) -> None:
+    ref = target.id
+    if target.type not in _CONDITION_TYPES:
+        raise _Invalid(
+            place, f"refers to '{ref}', a {target.type} question (use a choice or yes_no question)"
+        )
+    if target.type == "yes_no":
+        if not isinstance(condition.equals, bool) or condition.any_of or condition.none_of:
+            raise _Invalid(place, f"'{ref}' is a yes_no question: use only equals: true or false")
+        return
+    if isinstance(condition.equals, bool):
+        raise _Invalid(place, f"'{ref}' is a choice question: equals needs an option id")
+    if target.type == "multi_choice" and condition.equals is not None:
+        raise _Invalid(place, f"'{ref}' is a multi_choice question: use any_of or none_of")
+    wanted = (
+        *((condition.equals,) if condition.equals is not None else ()),
+        *condition.any_of,
+        *condition.none_of,
+    )
+    for option_id in wanted:
+        if target.option(option_id) is None:
+            raise _Invalid(place, f"refers to missing option '{option_id}' of question '{ref}'")
+
+
+def _closure(form: Form, question: Question) -> list[str]:
+    """Ids of the questions ``question``'s visibility depends on, nearest first."""
+    found: list[str] = []
+    pending = [c.question for c in question.show_if]
+    while pending:
+        ref = pending.pop(0)
+        if ref not in found:
+            found.append(ref)
+            pending.extend(c.question for c in form.question(ref).show_if)
+    return found
+
+
+def _candidates(question: Question) -> list[AnswerValue]:
+    if question.type == "yes_no":
+        return [True, False]
+    if question.type == "single_choice":
+        return [o.id for o in question.options]
+    singles: list[AnswerValue] = [[o.id] for o in question.options]
+    return [*singles, [o.id for o in question.options if not o.exclusive]]
+
+
+def _reachable(form: Form, index: int) -> bool:
+    """Try the possible answers of the questions it depends on (a small, bounded search)."""
+    question = form.questions[index]
+    prefix = Form(form.id, form.title, form.questions[: index + 1])
+    refs = _closure(form, question)
+    choices = [[None, *_candidates(form.question(ref))] for ref in refs]
+    if math.prod(len(c) for c in choices) > _MAX_REACHABILITY_CASES:
+        return True
+    for combination in itertools.product(*choices):
+        answers = {
+            ref: value for ref, value in zip(refs, combination, strict=True) if value is not None
+        }
+        if question in visible_questions(prefix, answers):
+            return True
+    return False
+
+
+# --- schedule -------------------------------------------------------------------------------
+
+
+def _schedule(data: object, place: str, forms: tuple[Form, ...]) -> Schedule:
+    fields = _fields(
+        data,
+        place,
+        ("checkins",),
+        (
+            "send_at",
+            "quiet_start",
+            "quiet_end",
+            "consecutive_missed_flag",
+            "missed_flag_level",
+            "unreachable_flag_after",
+            "unreachable_flag_level",
+        ),
+    )
+    defaults = Schedule()
+    form_ids = {f.id for f in forms}
+    checkins_at = _at(place, "checkins")
+    checkins = tuple(
+        _checkin(item, _at(checkins_at, i), form_ids)
+        for i, item in enumerate(_list(fields["checkins"], checkins_at))
+    )
+    _unique((_at(_at(checkins_at, i), "id"), c.id) for i, c in enumerate(checkins))
+
+    def level(key: str, default: FlagLevel) -> FlagLevel:
+        value = _one_of(fields.get(key, default), _at(place, key), _LEVELS, "flag level")
+        return value  # type: ignore[return-value]
+
+    def time(key: str, default: str) -> str:
+        return _time(fields.get(key, default), _at(place, key))
+
+    return Schedule(
+        send_at=time("send_at", defaults.send_at),
+        quiet_start=time("quiet_start", defaults.quiet_start),
+        quiet_end=time("quiet_end", defaults.quiet_end),
+        checkins=checkins,
+        consecutive_missed_flag=_int(
+            fields.get("consecutive_missed_flag", defaults.consecutive_missed_flag),
+            _at(place, "consecutive_missed_flag"),
+            1,
+        ),
+        missed_flag_level=level("missed_flag_level", defaults.missed_flag_level),
+        unreachable_flag_after=_int(
+            fields.get("unreachable_flag_after", defaults.unreachable_flag_after),
+            _at(place, "unreachable_flag_after"),
+            1,
+        ),
+        unreachable_flag_level=level("unreachable_flag_level", defaults.unreachable_flag_level),
+    )
+
+
+def _checkin(data: object, place: str, form_ids: set[str]) -> CheckinSpec:
+    fields = _fields(data, place, ("id", "form", "day", "open_hours"), ("reminder_hours",))
+    form = _id(fields["form"], _at(place, "form"))
+    if form not in form_ids:
+        raise _Invalid(_at(place, "form"), f"refers to missing form '{form}'")
+    day = fields["day"]
+    if day is not None:
+        day = _int(day, _at(place, "day"))
+    open_hours = _number(fields["open_hours"], _at(place, "open_hours"))
+    if open_hours <= 0:
+        raise _Invalid(_at(place, "open_hours"), "must be more than 0")
+    reminders_at = _at(place, "reminder_hours")
+    reminders = tuple(
+        _number(h, _at(reminders_at, i))
+        for i, h in enumerate(_list(fields.get("reminder_hours", []), reminders_at, empty=True))
+    )
+    for i, hours in enumerate(reminders):
+        if not 0 < hours < open_hours:
+            raise _Invalid(
+                _at(reminders_at, i), f"must be after 0 and before open_hours ({open_hours:g})"
+            )
+        if i and hours <= reminders[i - 1]:
+            raise _Invalid(_at(reminders_at, i), "must be later than the reminder before it")
+    return CheckinSpec(
+        id=_id(fields["id"], _at(place, "id")),
+        form=form,
+        day=day,
+        open_hours=open_hours,
+        reminder_hours=reminders,
+    )
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def _rules(
+    data: object,
+    place: str,
+    forms: tuple[Form, ...],
+    categories: tuple[DistanceCategory, ...],
+) -> tuple[FlagRule, ...]:
+    rules = tuple(
+        _rule(item, _at(place, i), forms, categories)
+        for i, item in enumerate(_list(data, place, empty=True))
+    )
+    _unique((_at(_at(place, i), "id"), r.id) for i, r in enumerate(rules))
+    return rules
+
+
+def _rule(
+    data: object,
+    place: str,
+    forms: tuple[Form, ...],
+    categories: tuple[DistanceCategory, ...],
+) -> FlagRule:
+    fields = _fields(
+        data, place, ("id", "level", "description", "any_of"), ("from_day", "until_day", "forms")
+    )
+    level: FlagLevel = _one_of(  # type: ignore[assignment]
+        fields["level"], _at(place, "level"), _LEVELS, "flag level"
+    )
+    from_day = _optional_day(fields, "from_day", place)
+    until_day = _optional_day(fields, "until_day", place)
+    if from_day is not None and until_day is not None and until_day < from_day:
+        raise _Invalid(_at(place, "until_day"), f"must not be before from_day ({from_day})")
+    forms_at = _at(place, "forms")
+    form_ids = _ids(fields["forms"], forms_at) if "forms" in fields else ()
+    known = {f.id: f for f in forms}
+    for i, form_id in enumerate(form_ids):
+        if form_id not in known:
+            raise _Invalid(_at(forms_at, i), f"refers to missing form '{form_id}'")
+    targets = [known[f] for f in form_ids] if form_ids else list(forms)
+    checks_at = _at(place, "any_of")
+    checks = tuple(
+        _check(item, _at(checks_at, i), targets, bool(form_ids), categories)
+        for i, item in enumerate(_list(fields["any_of"], checks_at))
+    )
+    return FlagRule(
+        id=_id(fields["id"], _at(place, "id")),
+        level=level,
+        description=_text(fields["description"], _at(place, "description")),
+        any_of=checks,
+        from_day=from_day,
+        until_day=until_day,
+        forms=form_ids,
+    )
+
+
+def _optional_day(fields: dict[str, Any], key: str, place: str) -> int | None:
+    return None if fields.get(key) is None else _int(fields[key], _at(place, key))
+
+
+def _check(
+    data: object,
+    place: str,
+    forms: list[Form],
+    forms_listed: bool,
+    categories: tuple[DistanceCategory, ...],
+) -> RuleCheck:
+    if not isinstance(data, dict):
+        raise _Invalid(place, "must be a mapping of keys to values")
+    if "kind" not in data:
+        raise _Invalid(_at(place, "kind"), "missing")
+    kind = _one_of(data["kind"], _at(place, "kind"), _CHECK_KINDS, "check kind")
+    required, optional = _CHECK_KEYS[kind]
+    fields = _fields(data, place, ("kind", "question", *required), optional)
+    if kind.startswith("change_") and not {"at_least", "at_most"} & fields.keys():
+        raise _Invalid(place, "needs at_least or at_most")
+    question_id = _id(fields["question"], _at(place, "question"))
+    questions = _questions_named(question_id, forms, forms_listed, _at(place, "question"))
+    values = _values(fields, place, kind, questions, categories)
+
+    def number(key: str) -> float | None:
+        return _number(fields[key], _at(place, key)) if key in fields else None
+
+    points, fraction = number("points"), number("fraction")
+    if points is not None and points <= 0:
+        raise _Invalid(_at(place, "points"), "must be more than 0")
+    if fraction is not None and not 0 < fraction <= 1:
+        raise _Invalid(_at(place, "fraction"), "must be more than 0 and at most 1")
+    return RuleCheck(
+        kind=kind,  # type: ignore[arg-type]
+        question=question_id,
+        values=values,
+        threshold=number("threshold"),
+        points=points,
+        fraction=fraction,
+        at_least=number("at_least"),
+        at_most=number("at_most"),
+    )
+
+
+def _questions_named(
+    question_id: str, forms: list[Form], forms_listed: bool, place: str
+) -> list[Question]:
+    found = [q for f in forms for q in f.questions if q.id == question_id]
+    if not found:
+        raise _Invalid(place, f"refers to missing question '{question_id}'")
+    if forms_listed:
+        for form in forms:
+            if all(q.id != question_id for q in form.questions):
+                raise _Invalid(
+                    place, f"refers to question '{question_id}', missing in form '{form.id}'"
+                )
+    return found
+
+
+def _values(
+    fields: dict[str, Any],
+    place: str,
+    kind: str,
+    questions: list[Question],
+    categories: tuple[DistanceCategory, ...],
+) -> tuple[str, ...]:
+    for question in questions:
+        if question.type not in _CHECK_TYPES[kind]:
+            raise _Invalid(
+                _at(place, "kind"),
+                f"{kind} cannot check '{question.id}', a {question.type} question",
+            )
+    if "values" not in fields:
+        return ()
+    at = _at(place, "values")
+    values = tuple(_str(v, _at(at, i)) for i, v in enumerate(_list(fields["values"], at)))
+    for question in questions:
+        if question.type == "yes_no":
+            known: tuple[str, ...] = _YES_NO_VALUES
+            what = "answer"
+        elif question.type == "distance":
+            known = tuple(c.id for c in categories)
+            what = "walking category"
+        else:
+            known = tuple(o.id for o in question.options)
+            what = "option"
+        for value in values:
+            if value not in known:
+                raise _Invalid(
+                    at, f"refers to missing {what} '{value}' of question '{question.id}'"
+                )
+    return values
