@@ -1,0 +1,78 @@
+"""Pure survey domain: definitions as data, answer parsing, the question engine.
+
+Imports only the standard library and PyYAML; ``storage`` and ``bot`` build on it.
+"""
+
+from __future__ import annotations
+
+from surveys.engine import (
+    NOT_CURRENT,
+    REQUIRED,
+    Accepted,
+    Ask,
+    Completed,
+    advance,
+    current_step,
+    previous_question,
+    visible_questions,
+)
+from surveys.loader import (
+    DEFAULT_SURVEY_PATH,
+    SurveyDefinitionError,
+    load_default_survey,
+    load_survey,
+)
+from surveys.model import (
+    LANGUAGES,
+    AnswerValue,
+    CheckinSpec,
+    Condition,
+    DistanceCategory,
+    FlagLevel,
+    FlagRule,
+    Form,
+    Language,
+    Option,
+    Question,
+    QuestionType,
+    RuleCheck,
+    Schedule,
+    Survey,
+    Text,
+)
+from surveys.parsing import Parsed, Rejected, parse_answer
+
+__all__ = [
+    "DEFAULT_SURVEY_PATH",
+    "LANGUAGES",
+    "NOT_CURRENT",
+    "REQUIRED",
+    "Accepted",
+    "AnswerValue",
+    "Ask",
+    "CheckinSpec",
+    "Completed",
+    "Condition",
+    "DistanceCategory",
+    "FlagLevel",
+    "FlagRule",
+    "Form",
+    "Language",
+    "Option",
+    "Parsed",
+    "Question",
+    "QuestionType",
+    "Rejected",
+    "RuleCheck",
+    "Schedule",
+    "Survey",
+    "SurveyDefinitionError",
+    "Text",
+    "advance",
+    "current_step",
+    "load_default_survey",
+    "load_survey",
+    "parse_answer",
+    "previous_question",
+    "visible_questions",
+]
