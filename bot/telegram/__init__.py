@@ -1,0 +1,1 @@
+"""python-telegram-bot adapter: render replies, translate errors, thin handlers."""
