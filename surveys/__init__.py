@@ -1,4 +1,4 @@
-"""Pure survey domain: definitions as data, answer parsing, the question engine.
+"""Pure survey domain: definitions as data, answer parsing, the engine, flag rules, schedules.
 
 Imports only the standard library and PyYAML; ``storage`` and ``bot`` build on it.
 """
@@ -41,6 +41,7 @@ from surveys.model import (
     Text,
 )
 from surveys.parsing import Parsed, Rejected, parse_answer
+from surveys.rules import FlagHit, RuleContext, evaluate_rules
 
 __all__ = [
     "DEFAULT_SURVEY_PATH",
@@ -54,6 +55,7 @@ __all__ = [
     "Completed",
     "Condition",
     "DistanceCategory",
+    "FlagHit",
     "FlagLevel",
     "FlagRule",
     "Form",
@@ -64,12 +66,14 @@ __all__ = [
     "QuestionType",
     "Rejected",
     "RuleCheck",
+    "RuleContext",
     "Schedule",
     "Survey",
     "SurveyDefinitionError",
     "Text",
     "advance",
     "current_step",
+    "evaluate_rules",
     "load_default_survey",
     "load_survey",
     "parse_answer",
