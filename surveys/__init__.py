@@ -42,6 +42,13 @@ from surveys.model import (
 )
 from surveys.parsing import Parsed, Rejected, parse_answer
 from surveys.rules import FlagHit, RuleContext, evaluate_rules
+from surveys.schedule import (
+    PlannedCheckin,
+    in_quiet_hours,
+    load_timezone,
+    next_send_time,
+    plan_checkins,
+)
 
 __all__ = [
     "DEFAULT_SURVEY_PATH",
@@ -62,6 +69,7 @@ __all__ = [
     "Language",
     "Option",
     "Parsed",
+    "PlannedCheckin",
     "Question",
     "QuestionType",
     "Rejected",
@@ -74,9 +82,13 @@ __all__ = [
     "advance",
     "current_step",
     "evaluate_rules",
+    "in_quiet_hours",
     "load_default_survey",
     "load_survey",
+    "load_timezone",
+    "next_send_time",
     "parse_answer",
+    "plan_checkins",
     "previous_question",
     "visible_questions",
 ]
