@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     callback_secret: SecretStr | None = None
     webhook_secret: SecretStr | None = None
     tick_seconds: float = Field(default=30, gt=0)
+    send_rate: float = Field(default=25, gt=0, le=30)
     instance_name: str = "bot"
 
     @field_validator("nurse_user_ids", mode="before")

@@ -1,0 +1,26 @@
+"""The ``followup`` command line (console script ``followup = "bot.cli:main"``).
+
+Each module under ``bot/cli/`` defines click commands; registering one is one line here:
+``root.add_command(<command>)``.
+"""
+
+from __future__ import annotations
+
+from bot.cli import admin
+from bot.cli.run import run_bot
+from bot.cli.root import root
+
+__all__ = ["main", "root"]
+
+root.add_command(admin.db)
+root.add_command(admin.surveys)
+root.add_command(admin.enroll)
+root.add_command(admin.invite)
+root.add_command(admin.reschedule)
+root.add_command(admin.patients)
+root.add_command(run_bot)
+
+
+def main() -> None:
+    """Entry point of the ``followup`` console script."""
+    root(prog_name="followup")

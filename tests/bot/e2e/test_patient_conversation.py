@@ -1,0 +1,161 @@
+"""A patient's whole journey through python-telegram-bot's real HTTP stack and the sandbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from storage.answers import current_answers
+from storage.models import Answer, Checkin, Flag, Patient
+from tests.bot.e2e.conftest import PHONE, Harness
+
+CHAT = 5001
+
+
+async def onboard(h: Harness, *, ref: str = "P-001", **options: object) -> None:
+    enrolment = await h.enrol(ref, **options)
+    h.sandbox.create_private_chat(CHAT, "Ann", language_code="en")
+    await h.sandbox.send_command(CHAT, "start", enrolment.token)
+    await h.next_message(CHAT, "Welcome")
+    await h.sandbox.press_button(CHAT, "OK, I agree")
+    await h.next_message(CHAT, "Which language")
+    await h.sandbox.press_button(CHAT, "English")
+    await h.next_message(CHAT, "1/")
+
+
+async def answers_of(h: Harness, form: str) -> dict[str, object]:
+    async with h.services.sessions() as session:
+        checkin_id = await session.scalar(select(Checkin.id).where(Checkin.form == form))
+        assert checkin_id is not None
+        return await current_answers(session, checkin_id)
+
+
+async def test_invite_consent_language_and_baseline_are_stored(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.press_button(CHAT, "8")  # leg pain, by button
+    await h.next_message(CHAT, "2/")
+    await h.sandbox.send_text(CHAT, "6/10")  # back pain, typed
+    await h.next_message(CHAT, "3/")
+    await h.sandbox.press_button(CHAT, "Yes")  # numbness before surgery
+    await h.next_message(CHAT, "4/")
+    await h.sandbox.press_button(CHAT, "▫️ Left leg")
+    await h.next_message(CHAT, "✅ Left leg")
+    await h.sandbox.press_button(CHAT, "Done ✔")
+    await h.next_message(CHAT, "5/")
+    await h.sandbox.send_text(CHAT, "50 m")
+    await h.next_message(CHAT, "Thank you")
+
+    assert await answers_of(h, "baseline") == {
+        "leg_pain": 8,
+        "back_pain": 6,
+        "numbness_before": True,
+        "numbness_where": ["left_leg"],
+        "walking": {"metres": 50.0, "category": "m50_100"},
+    }
+    transcript = h.sandbox.transcript(CHAT)
+    answered = [m.text for m in transcript.messages if m.text and "✔ 8" in m.text]
+    assert answered, "the answered question is edited to show the chosen answer"
+    # consent, language, 8, Yes, Left leg, Done: every tap acknowledged
+    assert len(transcript.callback_answers) == 6
+    assert h.sandbox.violations == ()
+
+
+async def test_bad_typed_answer_gets_a_reprompt_and_stores_nothing(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.send_text(CHAT, "a lot")
+    reprompt = await h.next_message(CHAT)
+    assert reprompt.text == "Please send a number from 0 to 10."
+    await h.next_message(CHAT, "1/")
+    await h.sandbox.send_text(CHAT, "11")
+    await h.next_message(CHAT, "0 to 10")
+    assert await answers_of(h, "baseline") == {}
+
+
+async def test_redelivered_update_and_double_tap_store_once(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    update = await h.sandbox.press_button(CHAT, "7")
+    await h.next_message(CHAT, "2/")
+    await h.sandbox.redeliver(update.update_id)
+    await h.sandbox.press_button(CHAT, "7", message_id=update.message_id)  # an old keyboard
+    stale = await h.next_message(CHAT, "2/")  # the current question again
+    assert stale.text is not None
+    async with h.services.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(Answer))
+    assert count == 1
+    answers = h.sandbox.transcript(CHAT).callback_answers
+    assert answers[-1].text == "This question was already answered."
+
+
+async def test_forged_button_payload_does_nothing(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    message = h.sandbox.transcript(CHAT).messages[-1]
+    payload = message.buttons[0][0].callback_data
+    assert payload is not None
+    forged = payload.replace(":0:", ":1:", 1) if ":0:" in payload else payload[:-2] + "xx"
+    await h.sandbox.press_callback_data(CHAT, message.message_id, forged)  # type: ignore[attr-defined]
+    async with h.services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+async def test_unknown_chat_and_bad_tokens_get_a_short_explanation(harness: Harness) -> None:
+    h = harness
+    h.sandbox.create_private_chat(CHAT, "Stranger", language_code="zh-hans")
+    await h.sandbox.send_text(CHAT, "hello")
+    message = await h.next_message(CHAT)
+    assert message.text is not None and message.text.startswith("您好")
+    await h.sandbox.send_command(CHAT, "start", "not-a-real-token")
+    message = await h.next_message(CHAT)
+    assert message.text == "这个邀请链接无效。请向病房索取新的链接。"
+    async with h.services.sessions() as session:
+        assert await session.scalar(select(Patient.id).where(Patient.chat_id == CHAT)) is None
+
+
+async def test_stickers_photos_and_edits_get_a_helpful_answer(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.send_sticker(CHAT)
+    assert "only read text" in (await h.next_message(CHAT)).text  # type: ignore[operator]
+    await h.sandbox.send_location(CHAT, 51.5, -0.12)
+    assert "only read text" in (await h.next_message(CHAT)).text  # type: ignore[operator]
+    await h.sandbox.send_command(CHAT, "frobnicate")
+    assert "/help" in (await h.next_message(CHAT)).text  # type: ignore[operator]
+    assert await answers_of(h, "baseline") == {}
+
+
+async def tap(h: Harness, label: str, then: str) -> None:
+    await h.sandbox.press_button(CHAT, label)
+    await h.next_message(CHAT, then)
+
+
+async def test_red_flag_answer_brings_advice_before_the_next_question(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await tap(h, "5", "2/")
+    await tap(h, "4", "3/")
+    await tap(h, "No", "4/")
+    await h.sandbox.send_text(CHAT, "200 m")
+    await h.next_message(CHAT, "Thank you")
+    h.clock.advance(dt.timedelta(days=1))
+    await h.sandbox.send_text(CHAT, "hi")  # the day-1 check-in is due: opened now
+    await h.next_message(CHAT, "1/")
+    await tap(h, "3", "2/")
+    await tap(h, "2", "3/")
+    await tap(h, "I have none", "4/")
+    await h.sandbox.send_text(CHAT, "300m")
+    await h.next_message(CHAT, "5/")
+    await tap(h, "Much better", "6/")
+    await h.sandbox.press_button(
+        CHAT, "▫️ New trouble passing urine, or losing control of bladder or bowels"
+    )
+    await h.sandbox.press_button(CHAT, "Done ✔")
+    advice = await h.next_message(CHAT, PHONE)
+    follow_up = await h.next_message(CHAT, "7/")
+    assert advice.message_id < follow_up.message_id
+    async with h.services.sessions() as session:
+        flags = (await session.execute(select(Flag.rule_id, Flag.level))).all()
+    assert flags == [("red_bladder_bowel", "red")]
