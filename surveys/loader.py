@@ -3,10 +3,7 @@
 Every mistake in a definition file is reported as one ``SurveyDefinitionError`` naming the
 file, the place in it and the reason, e.g.::
 
-    lumbar_decompression.yaml: forms.early.questions[3].show_if:
-    refers to missing question 'numbess'
-
-(on one line).
+    my_survey.yaml: forms.early.questions[3].show_if: refers to missing question 'numbess'
 
 The file format is described in ``surveys/definitions/README.md``.
 """
@@ -252,9 +249,8 @@ def _unique(ids: Iterator[tuple[str, str]]) -> None:
 
 
 def _one_of(data: object, place: str, allowed: Sequence[str], what: str) -> str:
-    if data not in allowed:
+    if not isinstance(data, str) or data not in allowed:
         raise _Invalid(place, f"unknown {what} {data!r} (expected one of: {', '.join(allowed)})")
-    assert isinstance(data, str)
     return data
 
 
