@@ -1,0 +1,34 @@
+"""check-in: when the consecutive-missed check looked at a missed check-in
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("checkin", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("streak_checked_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch_op.create_index(
+            "ix_checkin_status_streak", ["status", "streak_checked_at"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("checkin", schema=None) as batch_op:
+        batch_op.drop_index("ix_checkin_status_streak")
+        batch_op.drop_column("streak_checked_at")
