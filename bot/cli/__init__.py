@@ -7,8 +7,8 @@ Each module under ``bot/cli/`` defines click commands; registering one is one li
 from __future__ import annotations
 
 from bot.cli import admin
-from bot.cli.run import run_bot
 from bot.cli.root import root
+from bot.cli.run import run_bot
 
 __all__ = ["main", "root"]
 

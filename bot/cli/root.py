@@ -1,0 +1,134 @@
+"""The ``followup`` command group and what every command shares.
+
+Settings are loaded once, when the group runs, and handed to commands through click's
+context object (:class:`CliApp`). Any failure a user can cause ends with one line on stderr
+and exit status 2 (1 for a failed check), never a traceback.
+
+A command module looks like::
+
+    @click.command()
+    @pass_app
+    def flags(app: CliApp) -> None:
+        run(_flags(app))
+
+    async def _flags(app: CliApp) -> None:
+        async with open_database(app.settings) as sessions:
+            ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import SchemaOutOfDate, create_engine, ensure_schema_current, session_factory
+from surveys.loader import SurveyDefinitionError, load_default_survey, load_survey
+from surveys.model import Survey
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "CliApp",
+    "CliError",
+    "RootGroup",
+    "configured_survey",
+    "open_database",
+    "pass_app",
+    "root",
+    "run",
+]
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+T = TypeVar("T")
+
+
+class CliError(click.ClickException):
+    """One line on stderr (``Error: <message>``) and an exit status: 2 for bad input or setup."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(" ".join(message.split()))
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it per class
+
+
+@dataclass
+class CliApp:
+    """What commands get from the group: the settings, built once, and the clock."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+
+
+pass_app = click.make_pass_decorator(CliApp)
+
+
+class RootGroup(click.Group):
+    """A group whose usage mistakes are reported in one line, like every other error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise CliError(exc.format_message(), EXIT_USAGE) from None
+
+
+@click.group(cls=RootGroup, no_args_is_help=True)
+@click.pass_context
+def root(ctx: click.Context) -> None:
+    """Follow-up after lumbar decompression: database, surveys and enrolment."""
+    if isinstance(ctx.obj, CliApp):  # given by a caller, e.g. a test with a fake clock
+        return
+    try:
+        ctx.obj = CliApp(settings=load_settings())
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's async body; a database failure becomes one line, exit 1."""
+    try:
+        return asyncio.run(coroutine)
+    except SQLAlchemyError as exc:
+        cause = exc.orig if isinstance(exc.orig, BaseException) else exc  # type: ignore[attr-defined]
+        raise CliError(f"database error: {_first_line(cause)}", EXIT_FAILED) from None
+    except OSError as exc:
+        raise CliError(f"database error: {_first_line(exc)}", EXIT_FAILED) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the configured database, refusing a schema that is not up to date."""
+    engine = create_engine(settings.database_url)
+    try:
+        try:
+            await ensure_schema_current(engine)
+        except SchemaOutOfDate as exc:
+            raise CliError(str(exc)) from None
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+def configured_survey(settings: Settings) -> Survey:
+    """The survey in ``FOLLOWUP_SURVEY_PATH``, else the default one; a bad file is exit 2."""
+    try:
+        if settings.survey_path is not None:
+            return load_survey(settings.survey_path)
+        return load_default_survey()
+    except (SurveyDefinitionError, OSError) as exc:
+        raise CliError(str(exc)) from None
