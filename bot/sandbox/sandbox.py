@@ -12,6 +12,7 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -280,6 +281,14 @@ class BotApiSandbox(UserActions):
         if payload is None:
             raise SandboxError(f"update {update_id} was never created")
         return payload
+
+    async def wait_until_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Return once the bot has a ``getUpdates`` long poll waiting (e.g. after startup)."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._updates.until_polled()
+        except TimeoutError:
+            raise TimeoutError(f"the bot did not long-poll getUpdates within {timeout}s") from None
 
     async def redeliver(self, update_id: int) -> None:
         """Hand an already delivered update to the bot again (at-least-once delivery)."""

@@ -66,6 +66,7 @@ class UpdateQueue:
         self._allowed = DEFAULT_UPDATE_TYPES
         self._changed = asyncio.Condition()
         self._poll_generation = 0
+        self._waiting_polls = 0
         self._closed = False
 
     @property
@@ -122,6 +123,8 @@ class UpdateQueue:
             generation = self._poll_generation
             self._changed.notify_all()  # a newer poll terminates an older one, as on Telegram
             if wait > 0:
+                self._waiting_polls += 1
+                self._changed.notify_all()
                 try:
                     async with asyncio.timeout(wait):
                         await self._changed.wait_for(
@@ -133,6 +136,8 @@ class UpdateQueue:
                         )
                 except TimeoutError:
                     pass
+                finally:
+                    self._waiting_polls -= 1
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
@@ -143,6 +148,11 @@ class UpdateQueue:
             for entry in batch:
                 entry.forced = False
             return [entry.payload for entry in batch]
+
+    async def until_polled(self) -> None:
+        """Return once a ``getUpdates`` long poll is waiting for updates."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._waiting_polls > 0)
 
     async def next_pending(self) -> PendingUpdate:
         """The next update for webhook delivery (it stays queued until :meth:`ack`)."""

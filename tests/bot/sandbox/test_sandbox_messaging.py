@@ -9,6 +9,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
@@ -45,6 +46,7 @@ async def test_send_edit_and_callback_round_trip(bot: Bot, sandbox: BotApiSandbo
     edited = await bot.edit_message_text(
         "Leg pain today? 1", chat_id=PATIENT, message_id=sent.message_id
     )
+    assert isinstance(edited, Message)
     assert edited.text == "Leg pain today? 1"
     assert edited.reply_markup is None
 
