@@ -40,6 +40,8 @@ _RESTRICTIONS = {
     "can_invite_users": False,
     "can_pin_messages": False,
     "can_manage_topics": False,
+    "can_edit_tag": False,
+    "can_react_to_messages": False,
     "until_date": 0,
 }
 

@@ -11,6 +11,13 @@ from telegram import Bot
 from bot.sandbox import BotApiSandbox
 
 
+@pytest.fixture(autouse=True)
+def _timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-telegram-bot 22 warns on int durations (e.g. ``RetryAfter.retry_after``)
+    unless timedeltas are opted in."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
 @pytest.fixture
 def clock() -> SteppedClock:
     return SteppedClock()

@@ -13,12 +13,6 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from bot.sandbox import BotApiSandbox, FaultPlan
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    """python-telegram-bot 22 warns on RetryAfter.retry_after unless timedeltas are opted in."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def impatient_bot(sandbox: BotApiSandbox) -> AsyncIterator[Bot]:
     """A client that gives up after 0.2 s, so a held request times out quickly."""

@@ -17,11 +17,6 @@ from bot.sandbox.ratelimit import RateLimiter
 PATIENTS = range(1001, 1011)
 
 
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def limited(clock: SteppedClock) -> AsyncIterator[tuple[BotApiSandbox, Bot]]:
     limits = RateLimits(global_per_second=3, per_chat_per_second=1)
