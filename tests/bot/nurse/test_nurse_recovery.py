@@ -71,7 +71,8 @@ def test_mic_thresholds_come_from_the_survey_rule() -> None:
         ),
         ({"numbness_before": False}, Measures(numbness="none")),
         (
-            {"leg_pain": 3, "numbness": "better", "pgic": "much_improved", "walking": walk("no_limit")},
+            {"leg_pain": 3, "numbness": "better", "pgic": "much_improved",
+             "walking": walk("no_limit")},
             Measures(3, None, "better", "no_limit", "much_improved"),
         ),
         ({"leg_pain": None, "walking": None, "note": "hello"}, Measures()),
