@@ -63,13 +63,13 @@ def test_baseline_asks_about_before_the_operation(survey: Survey) -> None:
     [
         (
             "early",
-            "Leg or buttock pain in the last 24 hours? 0 = no pain, 10 = worst",
-            "过去24小时，腿或臀部疼痛有多重？0 = 不痛，10 = 最痛",
+            "Leg or buttock pain in the last 24 hours?",
+            "过去24小时，腿或臀部疼痛有多重？",
         ),
         (
             "late",
-            "Leg or buttock pain in the last week? 0 = no pain, 10 = worst",
-            "过去一周，腿或臀部疼痛有多重？0 = 不痛，10 = 最痛",
+            "Leg or buttock pain in the last week?",
+            "过去一周，腿或臀部疼痛有多重？",
         ),
     ],
 )

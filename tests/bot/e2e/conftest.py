@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -21,12 +22,24 @@ PHONE = "+44 20 7946 0000"
 @dataclass
 class Harness:
     sandbox: BotApiSandbox
-    services: Services
+    settings: Settings
     clock: FakeClock
+    services: Services = field(init=False)
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
+    async def start_bot(self) -> None:
+        self.services = build_services(self.settings, self.clock)
+        application = build_application(self.services, jobs=False)
+        await self._stack.enter_async_context(running(application, poll_timeout=1))
+
+    async def stop_bot(self) -> None:
+        await self._stack.aclose()
+
+    async def restart_bot(self) -> None:
+        """Stop the bot process and start a new one on the same database."""
+        await self.stop_bot()
+        self._stack = AsyncExitStack()
+        await self.start_bot()
 
     async def enrol(self, ref: str, **options: object) -> Enrolment:
         options.setdefault("surgery_date", self.clock.now().date())
@@ -36,7 +49,7 @@ class Harness:
         )  # fmt: skip
 
     async def next_message(self, chat_id: int, contains: str | None = None) -> SentMessage:
-        """The next bot message (new or edited) in the chat, optionally containing a text."""
+        """The next bot message (new or edited) in the chat whose text or buttons contain text."""
 
         def match(message: SentMessage) -> bool:
             labels = " ".join(b.label for row in message.buttons for b in row)
@@ -56,8 +69,9 @@ async def harness(db_url: str) -> AsyncIterator[Harness]:
             default_timezone="Europe/London",
             bot_username=sandbox.bot_username,
         )
-        clock = FakeClock(START)
-        services = build_services(settings, clock)
-        application = build_application(services, jobs=False)
-        async with running(application, poll_timeout=1):
-            yield Harness(sandbox, services, clock)
+        harness = Harness(sandbox, settings, FakeClock(START))
+        await harness.start_bot()
+        try:
+            yield harness
+        finally:
+            await harness.stop_bot()

@@ -13,7 +13,9 @@ from tests.bot.e2e.conftest import PHONE, Harness
 CHAT = 5001
 
 
-async def onboard(h: Harness, *, ref: str = "P-001", **options: object) -> None:
+async def onboard(
+    h: Harness, *, ref: str = "P-001", first: str = "1/", **options: object
+) -> None:
     enrolment = await h.enrol(ref, **options)
     h.sandbox.create_private_chat(CHAT, "Ann", language_code="en")
     await h.sandbox.send_command(CHAT, "start", enrolment.token)
@@ -21,7 +23,7 @@ async def onboard(h: Harness, *, ref: str = "P-001", **options: object) -> None:
     await h.sandbox.press_button(CHAT, "OK, I agree")
     await h.next_message(CHAT, "Which language")
     await h.sandbox.press_button(CHAT, "English")
-    await h.next_message(CHAT, "1/")
+    await h.next_message(CHAT, first)
 
 
 async def answers_of(h: Harness, form: str) -> dict[str, object]:
@@ -159,3 +161,76 @@ async def test_red_flag_answer_brings_advice_before_the_next_question(harness: H
     async with h.services.sessions() as session:
         flags = (await session.execute(select(Flag.rule_id, Flag.level))).all()
     assert flags == [("red_bladder_bowel", "red")]
+
+
+async def test_restart_mid_form_resumes_at_the_same_question(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await tap(h, "6", "2/")
+    await h.restart_bot()
+    await h.sandbox.send_command(CHAT, "start")
+    resumed = await h.next_message(CHAT, "2/")
+    assert [b.label for b in resumed.buttons[0]] == ["0", "1", "2", "3", "4", "5"]
+    await h.sandbox.send_text(CHAT, "3")
+    await h.next_message(CHAT, "3/")
+    assert await answers_of(h, "baseline") == {"leg_pain": 6, "back_pain": 3}
+
+
+async def test_group_messages_are_ignored_and_long_text_is_refused(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    h.sandbox.add_user(7001, "Someone")
+    group = h.sandbox.create_group(-100, "Family", {7001: "member", CHAT: "member"})
+    await h.sandbox.send_text(group, "8", user_id=CHAT)
+    await h.sandbox.send_text(CHAT, "x" * 4000)
+    reprompt = await h.next_message(CHAT)
+    assert reprompt.text == "Please send a number from 0 to 10."
+    assert h.sandbox.transcript(group).messages == ()
+    assert await answers_of(h, "baseline") == {}
+
+
+async def test_caregiver_is_asked_once_and_recorded(harness: Harness) -> None:
+    h = harness
+    await onboard(h, caregiver_helps=True, first="Who is answering today?")
+    await h.sandbox.press_button(CHAT, "A family member or carer")
+    await h.next_message(CHAT, "✔ A family member or carer")
+    await h.next_message(CHAT, "1/")
+    await tap(h, "4", "2/")
+    async with h.services.sessions() as session:
+        who = (await session.scalars(select(Answer.answered_by))).all()
+    assert who == ["caregiver"]
+
+
+async def test_stop_pauses_and_resume_continues(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.send_command(CHAT, "stop")
+    await h.next_message(CHAT, "Pause all check-ins?")
+    await h.sandbox.press_button(CHAT, "Yes, pause")
+    paused = await h.next_message(CHAT, "Check-ins are paused")
+    assert PHONE in (paused.text or "")
+    await h.sandbox.send_text(CHAT, "5")
+    await h.next_message(CHAT, "Check-ins are paused")
+    await h.sandbox.send_command(CHAT, "resume")
+    await h.next_message(CHAT, "Welcome back")
+    await h.next_message(CHAT, "1/")
+    assert await answers_of(h, "baseline") == {}
+
+
+async def test_language_switch_reasks_the_question_in_chinese(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.send_command(CHAT, "language")
+    await h.next_message(CHAT, "Which language")
+    await h.sandbox.press_button(CHAT, "中文")
+    await h.next_message(CHAT, "好的，我会用中文。")
+    question = await h.next_message(CHAT, "1/")
+    assert "手术" in (question.text or "")
+
+
+async def test_commands_are_registered_in_both_languages(harness: Harness) -> None:
+    scope = {"type": "all_private_chats"}
+    english = [c["command"] for c in harness.sandbox.my_commands(scope)]
+    chinese = harness.sandbox.my_commands(scope, "zh")
+    assert english == ["help", "stop", "resume", "language"]
+    assert [c["description"] for c in chinese][0] == "使用说明"
