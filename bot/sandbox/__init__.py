@@ -7,6 +7,7 @@ and read back what the bot did.
 
 from __future__ import annotations
 
+from bot.sandbox.client import ControlClient
 from bot.sandbox.errors import ApiError, ButtonNotFoundError, SandboxError
 from bot.sandbox.faults import Fault, FaultKind, FaultPlan
 from bot.sandbox.ratelimit import RateLimits, RateStats, SecondCounts
@@ -35,6 +36,7 @@ __all__ = [
     "ButtonNotFoundError",
     "CallbackAnswer",
     "ChatMemberStatus",
+    "ControlClient",
     "Fault",
     "FaultKind",
     "FaultPlan",
