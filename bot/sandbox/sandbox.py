@@ -87,10 +87,12 @@ class BotApiSandbox(UserActions):
         """Serve on a loopback address; port 0 picks a free one (see :attr:`port`)."""
         if self._port is not None:
             raise SandboxError("the sandbox is already running")
+        self._updates.reopen()
         self._port = await self._server.start(host, port)
         self._host = host
 
     async def stop(self) -> None:
+        """Answer pending long polls, stop webhook delivery and close the server."""
         await self._updates.close()
         await self._webhook.delete()
         await self._server.stop()

@@ -165,10 +165,13 @@ class UpdateQueue:
             self._pending.remove(entry)
 
     async def close(self) -> None:
-        """Wake every long poll so the server can stop promptly."""
+        """Answer every long poll at once (with what is queued) so the server can stop."""
         async with self._changed:
             self._closed = True
             self._changed.notify_all()
+
+    def reopen(self) -> None:
+        self._closed = False
 
     def _ordered(self) -> list[PendingUpdate]:
         forced = [entry for entry in self._pending if entry.forced]

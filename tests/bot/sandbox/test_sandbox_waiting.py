@@ -58,5 +58,5 @@ async def test_messages_in_other_chats_do_not_count(bot: Bot, sandbox: BotApiSan
 async def test_timeout_names_the_chat_and_what_was_seen(bot: Bot, sandbox: BotApiSandbox) -> None:
     await bot.send_message(PATIENT, "Saved")
     await sandbox.wait_for_message(PATIENT)
-    with pytest.raises(TimeoutError, match=r"no matching bot message in chat 4242 within 0.05s"):
+    with pytest.raises(TimeoutError, match=r"no matching bot message in chat 4242 within 0\.05s"):
         await sandbox.wait_for_message(PATIENT, timeout=0.05)
