@@ -200,18 +200,17 @@ class DemoSession:
         chat_id: int,
         name: str,
         surgery_date: dt.date | None = None,
-        language_code: str = "en",
+        language: str = "en",
         caregiver_helps: bool = False,
     ) -> DemoPatient:
         """Enrol as the ward would, then open the invite link from the patient's phone."""
         services = self.services
-        local_today = self.clock.now().astimezone(ZoneInfo(DEMO_TIMEZONE)).date()
         enrolment = await enrol_patient(
             services.sessions, services.survey, services.settings, self.clock,
-            ref=ref, surgery_date=surgery_date or local_today, language="en",
+            ref=ref, surgery_date=surgery_date or self.local_today(), language=language,
             timezone=DEMO_TIMEZONE, caregiver_helps=caregiver_helps, actor="demo",
         )  # fmt: skip
-        self.sandbox.create_private_chat(chat_id, name, language_code=language_code)
+        self.sandbox.create_private_chat(chat_id, name, language_code=language)
         await self.command(chat_id, "start", enrolment.token)
         return DemoPatient(ref, chat_id, name, enrolment)
 
@@ -253,6 +252,10 @@ class DemoSession:
         return shown[-1] if shown else None
 
     # ---- time --------------------------------------------------------------------------
+
+    def local_today(self) -> dt.date:
+        """Today's date on the ward's clock."""
+        return self.clock.now().astimezone(ZoneInfo(DEMO_TIMEZONE)).date()
 
     async def run_jobs(self) -> None:
         """Let the scheduler do whatever is due at the current time."""
