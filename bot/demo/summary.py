@@ -1,0 +1,86 @@
+"""What the auto demo prints at the end: the cohort per time point and the flags raised.
+
+The per-time-point numbers come from the nurses' cohort summary
+(:func:`bot.nurse.recovery.cohort_summary`), so the demo shows what ``followup report``
+would; this module only reads the stored check-ins and flags and lays out a short table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.nurse.recovery import CohortSummary, cohort_summary, trajectory
+from bot.nurse.summary import label, point_name
+from storage.answers import current_answers
+from storage.checkins import checkins_for_enrolment
+from storage.flags import list_flags
+from storage.patients import list_patients
+from surveys.model import Survey
+
+__all__ = ["FLAG_LEVELS", "DemoSummary", "load_summary", "render_summary"]
+
+FLAG_LEVELS: Final = ("red", "amber", "info")
+_EVERY_STATUS: Final = ("open", "acknowledged", "resolved")
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    cohort: CohortSummary
+    flags_raised: dict[str, int]
+    """Every flag ever raised, by level, whatever its status now."""
+    rules_raised: dict[str, int]
+    """Every flag ever raised, by rule id."""
+
+
+async def load_summary(sessions: async_sessionmaker[AsyncSession], survey: Survey) -> DemoSummary:
+    async with sessions() as session:
+        trajectories = []
+        for patient, enrolment in await list_patients(session):
+            if enrolment is None:
+                continue
+            checkins = await checkins_for_enrolment(session, enrolment.id)
+            answers: dict[int, dict[str, Any]] = {
+                c.id: await current_answers(session, c.id)
+                for c in checkins
+                if c.status == "completed"
+            }
+            trajectories.append(trajectory(survey, patient.ref, checkins, answers))
+        flags = await list_flags(session, statuses=_EVERY_STATUS, limit=1_000_000)
+    levels = Counter(flag.level for flag in flags)
+    return DemoSummary(
+        cohort=cohort_summary(survey, trajectories, flags),
+        flags_raised={level: levels.get(level, 0) for level in FLAG_LEVELS},
+        rules_raised=dict(Counter(flag.rule_id for flag in flags).most_common()),
+    )
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def render_summary(survey: Survey, summary: DemoSummary) -> str:
+    """Response rate, median leg pain and walking per time point; flags raised by level."""
+    cohort = summary.cohort
+    header = f"{'Time point':<15} {'Answered':>9} {'Rate':>5} {'Leg pain':>9}  Walking (median)"
+    lines = [header, "─" * len(header)]
+    for point in cohort.time_points:
+        rate = "–" if point.response_rate is None else f"{point.response_rate:.0%}"
+        lines.append(
+            f"{point_name(point.day):<15} {f'{point.answered}/{point.due}':>9} {rate:>5} "
+            f"{_number(point.median_leg_pain):>9}  {label(survey, 'walking', point.median_walking)}"
+        )
+    raised = summary.flags_raised
+    lines.append("")
+    lines.append(
+        "Flags raised: " + " · ".join(f"{level} {raised.get(level, 0)}" for level in FLAG_LEVELS)
+    )
+    rules = {rule.id: rule for rule in survey.rules}
+    for rule_id, count in summary.rules_raised.items():
+        rule = rules.get(rule_id)
+        why = rule.description.en if rule is not None else rule_id
+        lines.append(f"  {count:>3} × {why}")
+    return "\n".join(lines)
