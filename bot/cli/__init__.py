@@ -7,6 +7,7 @@ Each module under ``bot/cli/`` defines click commands; registering one is one li
 from __future__ import annotations
 
 from bot.cli import admin
+from bot.cli.demo import demo
 from bot.cli.root import root
 from bot.cli.run import run_bot
 
@@ -19,6 +20,7 @@ root.add_command(admin.invite)
 root.add_command(admin.reschedule)
 root.add_command(admin.patients)
 root.add_command(run_bot)
+root.add_command(demo)
 
 
 def main() -> None:
