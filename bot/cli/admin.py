@@ -20,6 +20,7 @@ from bot.cli.root import (
     CliApp,
     CliError,
     configured_survey,
+    database_engine,
     open_database,
     pass_app,
     run,
@@ -36,7 +37,7 @@ from bot.services.enrolment import (
     list_enrolled,
     new_invite,
 )
-from storage.db import create_engine, upgrade
+from storage.db import upgrade
 from storage.records import CheckinRecord
 from surveys.loader import SurveyDefinitionError, load_default_survey, load_survey
 
@@ -123,13 +124,13 @@ def db() -> None:
 def db_upgrade(app: CliApp) -> None:
     """Create the database or bring its schema up to date."""
     url = app.settings.database_url
+    before = run(_revision(url))  # also refuses an unusable URL or an unreachable database
     shown = make_url(url).render_as_string(hide_password=True)
     try:
-        before = run(_revision(url))
         upgrade(url)
-        after = run(_revision(url))
     except (CommandError, SQLAlchemyError, OSError) as exc:
         raise CliError(f"cannot upgrade {shown}: {exc}", EXIT_FAILED) from None
+    after = run(_revision(url))
     if before == after:
         click.echo(f"database {shown} is up to date (revision {after})")
     else:
@@ -140,7 +141,7 @@ async def _revision(url: str) -> str | None:
     def current(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
-    engine = create_engine(url)
+    engine = database_engine(url)
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(current)

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings, SettingsError, load_settings
@@ -41,6 +41,7 @@ __all__ = [
     "CliError",
     "RootGroup",
     "configured_survey",
+    "database_engine",
     "open_database",
     "pass_app",
     "root",
@@ -106,14 +107,26 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _first_line(exc: BaseException) -> str:
+    """``Type: first line of the message``; drivers' generic ``Error`` type is left out."""
+    name = type(exc).__name__
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if not text:
+        return name
+    return text[0] if name == "Error" else f"{name}: {text[0]}"
+
+
+def database_engine(url: str) -> AsyncEngine:
+    """An engine for ``FOLLOWUP_DATABASE_URL``; an unusable URL or driver is one line, exit 2."""
+    try:
+        return create_engine(url)
+    except (ImportError, SQLAlchemyError) as exc:
+        raise CliError(f"FOLLOWUP_DATABASE_URL: {_first_line(exc)}") from None
 
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on the configured database, refusing a schema that is not up to date."""
-    engine = create_engine(settings.database_url)
+    engine = database_engine(settings.database_url)
     try:
         try:
             await ensure_schema_current(engine)
