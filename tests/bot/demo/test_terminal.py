@@ -1,0 +1,107 @@
+"""The interactive demo, driven with scripted lines instead of a keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from bot.demo.runner import run_interactive_demo
+from bot.demo.session import DATABASE_NAME
+from bot.demo.terminal import Reader, button_keys
+from bot.sandbox import Button
+from bot.settings import Settings
+from storage.answers import current_answers
+from storage.checkins import checkins_for_enrolment
+from storage.db import create_engine, session_factory
+from storage.patients import active_enrolment, patient_by_ref
+
+
+def script(lines: Iterable[str]) -> tuple[list[str], Reader]:
+    """A reader that types ``lines`` (echoed like a terminal would), then Ctrl-D."""
+    pending = iter(lines)
+    printed: list[str] = []
+
+    def read(prompt: str) -> str:
+        try:
+            line = next(pending)
+        except StopIteration:
+            raise EOFError from None
+        printed.append(prompt + line)
+        return line
+
+    return printed, read
+
+
+def row(*labels: str) -> tuple[Button, ...]:
+    return tuple(Button(label, f"data-{label}") for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("rows", "keys"),
+    [
+        ([row("OK, I agree")], [["1"]]),
+        ([row("Yes", "No"), row("◀ Back")], [["1", "2"], ["3"]]),
+        (
+            [row("0", "1", "2"), row("3", "4"), row("◀ Back", "Skip")],
+            [["0", "1", "2"], ["3", "4"], ["a", "b"]],
+        ),
+        ([row("7", "7"), row("Skip")], [["1", "2"], ["3"]]),
+        ([row("I cannot walk"), row("Less than 50 m"), row("50–100 m")], [["1"], ["2"], ["3"]]),
+    ],
+)
+def test_button_keys_number_buttons_and_keep_scores_as_typed(
+    rows: list[tuple[Button, ...]], keys: list[list[str]]
+) -> None:
+    assert [[key for key, _ in line] for line in button_keys(rows)] == keys
+
+
+async def test_a_person_completes_the_baseline_check_in_at_the_terminal(
+    tmp_path: Path, base_settings: Settings
+) -> None:
+    lines = ["1", "1", "7", "5", "2", "300 m", "/nurse", "/quit"]
+    printed, read = script(lines)
+
+    database = await run_interactive_demo(
+        tmp_path / "demo", base_settings=base_settings, read=read, write=printed.append
+    )
+
+    output = "\n".join(printed)
+    for expected in [
+        "bot: Welcome. After your back operation we will send you short check-ins about leg "
+        "pain, back pain, numbness and walking.",
+        "     [1] OK, I agree",
+        "you> 1\nbot: ✔ OK, I agree\nbot: Which language do you prefer?\n"
+        "     [1] English   [2] 中文",
+        "     [0]   [1]   [2]   [3]   [4]   [5]\n     [6]   [7]   [8]   [9]   [10]\nyou> 7",
+        "     [a] ◀ Back\nyou> 5\nbot: ✔ 5",
+        "     [1] Yes   [2] No\n     [3] ◀ Back\nyou> 2\nbot: ✔ No",
+        "     [1] I cannot walk\n     [2] Less than 50 m\n     [3] 50–100 m",
+        "you> 300 m\nbot: ✔ 300 m (100–500 m)\n"
+        "bot: Thank you. Your answers are saved and the team can see them.\n"
+        "bot: Next check-in: Tue 4 Mar 2025.",
+        "you> /nurse\n(the nurses' group has received nothing yet)\nyou> /quit",
+    ]:
+        assert expected in output
+    assert printed[-1] == f"Database: {database}"
+    assert database == tmp_path / "demo" / DATABASE_NAME
+
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with session_factory(engine)() as session:
+            patient = await patient_by_ref(session, "DEMO-001")
+            assert patient is not None
+            enrolment = await active_enrolment(session, patient.id)
+            assert enrolment is not None
+            baseline = (await checkins_for_enrolment(session, enrolment.id))[0]
+            answers = await current_answers(session, baseline.id)
+    finally:
+        await engine.dispose()
+    assert (baseline.spec_id, baseline.status) == ("baseline", "completed")
+    assert answers == {
+        "leg_pain": 7,
+        "back_pain": 5,
+        "numbness_before": False,
+        "walking": {"metres": 300.0, "category": "m100_500"},
+    }
