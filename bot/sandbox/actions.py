@@ -67,7 +67,11 @@ class UserActions:
         user_id: int | None = None,
         message_id: int | None = None,
     ) -> UserUpdate:
-        """Press the inline button ``label`` on the newest bot message showing it."""
+        """Press the inline button ``label`` on the newest bot message showing it.
+
+        With ``message_id``, a button of an earlier version of that message can be pressed
+        too: a double tap before the edit that removed it reached the user's phone.
+        """
         chat = self._state.chat(chat_id)
         user = self._sender(chat, user_id)
         record, data = self._find_button(chat, label, message_id)
@@ -256,6 +260,13 @@ class UserActions:
                     if button.callback_data is None:
                         raise SandboxError(f"button {label!r} is not a callback button")
                     return record, button.callback_data
+        stale = chat.bot_messages.get(message_id) if message_id is not None else None
+        if stale is not None and not stale.deleted:
+            for version in reversed(stale.history):
+                for version_row in version.buttons:
+                    for shown_button in version_row:
+                        if shown_button.label == label and shown_button.callback_data:
+                            return stale, shown_button.callback_data
         shown: list[Any] = [list(record.snapshot().button_labels) for record in candidates]
         raise ButtonNotFoundError(
             f"no inline button labelled {label!r} in chat {chat.chat_id}; "

@@ -192,3 +192,16 @@ async def test_get_me_and_close_are_harmless(bot: Bot) -> None:
     assert (me.id, me.username, me.is_bot) == (123456, "followup_demo_bot", True)
     assert await bot.log_out()
     assert await bot.close()
+
+
+async def test_double_tap_presses_a_button_the_edit_already_removed(
+    bot: Bot, sandbox: BotApiSandbox
+) -> None:
+    sent = await bot.send_message(PATIENT, "Leg pain today?", reply_markup=PAIN_KEYBOARD)
+    await bot.edit_message_text("Leg pain today? ✔ 1", chat_id=PATIENT, message_id=sent.message_id)
+    with pytest.raises(ButtonNotFoundError):
+        await sandbox.press_button(PATIENT, "1")  # nothing shows it any more
+    tap = await sandbox.press_button(PATIENT, "1", message_id=sent.message_id)
+    query = tap.payload["callback_query"]
+    assert query["data"] == "pain:1"
+    assert query["message"]["text"] == "Leg pain today? ✔ 1"  # the message as it is now
