@@ -1,8 +1,9 @@
 """The ``followup`` command group and what every command shares.
 
-Settings are loaded once, when the group runs, and handed to commands through click's
-context object (:class:`CliApp`). Any failure a user can cause ends with one line on stderr
-and exit status 2 (1 for a failed check), never a traceback.
+Settings are loaded once, when the first command asks for them through ``@pass_app``, and
+kept on the root context as :class:`CliApp` (so ``--help`` works even with broken settings).
+Any failure a user can cause ends with one line on stderr and exit status 2 (1 for a failed
+check or an unreachable database), never a traceback.
 
 A command module looks like::
 
@@ -19,10 +20,11 @@ A command module looks like::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
+import functools
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,6 +42,7 @@ __all__ = [
     "CliApp",
     "CliError",
     "RootGroup",
+    "app_of",
     "configured_survey",
     "database_engine",
     "open_database",
@@ -52,6 +55,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class CliError(click.ClickException):
@@ -70,7 +74,27 @@ class CliApp:
     clock: Clock = field(default_factory=SystemClock)
 
 
-pass_app = click.make_pass_decorator(CliApp)
+def app_of(ctx: click.Context) -> CliApp:
+    """The root context's :class:`CliApp`, loading the settings the first time."""
+    top = ctx.find_root()
+    if isinstance(top.obj, CliApp):  # loaded before, or given by a caller such as a test
+        return top.obj
+    try:
+        app = CliApp(settings=load_settings())
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    top.obj = app
+    return app
+
+
+def pass_app(command: Callable[Concatenate[CliApp, P], T]) -> Callable[P, T]:
+    """Decorate a command callback to receive the :class:`CliApp` first."""
+
+    @functools.wraps(command)
+    def with_app(*args: P.args, **kwargs: P.kwargs) -> T:
+        return command(app_of(click.get_current_context()), *args, **kwargs)
+
+    return with_app
 
 
 class RootGroup(click.Group):
@@ -84,15 +108,8 @@ class RootGroup(click.Group):
 
 
 @click.group(cls=RootGroup, no_args_is_help=True)
-@click.pass_context
-def root(ctx: click.Context) -> None:
+def root() -> None:
     """Follow-up after lumbar decompression: database, surveys and enrolment."""
-    if isinstance(ctx.obj, CliApp):  # given by a caller, e.g. a test with a fake clock
-        return
-    try:
-        ctx.obj = CliApp(settings=load_settings())
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

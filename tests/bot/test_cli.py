@@ -304,3 +304,12 @@ def test_an_unreachable_database_is_one_line_and_exit_1(
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith("Error: database error: FileExistsError: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_help_works_even_with_broken_settings(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOLLOWUP_DEFAULT_TIMEZONE", "Mars/Olympus")
+    result = invoke("enroll", "--help")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "--surgery-date YYYY-MM-DD" in result.stdout
