@@ -18,6 +18,7 @@ from bot.sandbox.state import (
 )
 from bot.sandbox.types import ChatMemberStatus, JsonDict, SimUser, UserUpdate
 from bot.sandbox.updates import UpdateQueue
+from bot.sandbox.validation import MAX_CALLBACK_DATA_BYTES
 
 __all__ = ["TINY_PNG", "UserActions"]
 
@@ -73,20 +74,21 @@ class UserActions:
         too: a double tap before the edit that removed it reached the user's phone.
         """
         chat = self._state.chat(chat_id)
-        user = self._sender(chat, user_id)
         record, data = self._find_button(chat, label, message_id)
-        query_id = self._state.new_callback_query_id()
-        self._state.callback_queries[query_id] = CallbackQueryRecord(
-            query_id, chat_id, record.message_id, user.user_id, data
-        )
-        body: JsonDict = {
-            "id": query_id,
-            "from": user.to_api(),
-            "message": self._state.message_json(record),
-            "chat_instance": str(abs(chat_id) * 7919),
-            "data": data,
-        }
-        return await self._updates.push("callback_query", body)
+        return await self._callback_query(chat, record, data, user_id)
+
+    async def press_callback_data(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
+    ) -> UserUpdate:
+        """A callback query with arbitrary ``data`` on a bot message, as a tampered client
+        could send; the bot must not trust it."""
+        chat = self._state.chat(chat_id)
+        record = chat.bot_messages.get(message_id)
+        if record is None or record.deleted:
+            raise SandboxError(f"chat {chat_id} has no bot message {message_id}")
+        if not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES:
+            raise SandboxError("callback data must be 1-64 bytes, as clients send it")
+        return await self._callback_query(chat, record, data, user_id)
 
     async def send_sticker(
         self, chat_id: int, emoji: str = "👍", *, user_id: int | None = None
@@ -195,6 +197,24 @@ class UserActions:
             "new_chat_member": chat_member_json(new_status, bot_user),
         }
         return await self._updates.push("my_chat_member", body)
+
+    async def _callback_query(
+        self, chat: ChatRecord, record: BotMessageRecord, data: str, user_id: int | None
+    ) -> UserUpdate:
+        user = self._sender(chat, user_id)
+        chat_id = chat.chat_id
+        query_id = self._state.new_callback_query_id()
+        self._state.callback_queries[query_id] = CallbackQueryRecord(
+            query_id, chat_id, record.message_id, user.user_id, data
+        )
+        body: JsonDict = {
+            "id": query_id,
+            "from": user.to_api(),
+            "message": self._state.message_json(record),
+            "chat_instance": str(abs(chat_id) * 7919),
+            "data": data,
+        }
+        return await self._updates.push("callback_query", body)
 
     def _actor(self, chat: ChatRecord, user_id: int | None) -> SimUser:
         if chat.is_private:

@@ -114,6 +114,12 @@ class ControlClient:
     ) -> JsonDict:
         return await self._act(chat_id, "press", {"label": label, "user_id": user_id})
 
+    async def press_callback_data(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
+    ) -> JsonDict:
+        body = {"message_id": message_id, "data": data, "user_id": user_id}
+        return await self._act(chat_id, "callback", body)
+
     async def send_photo(
         self, chat_id: int, content: bytes | None = None, *, caption: str | None = None
     ) -> JsonDict:

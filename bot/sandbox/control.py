@@ -72,6 +72,11 @@ class _Press(_Actor):
     message_id: int | None = None
 
 
+class _CallbackData(_Actor):
+    message_id: int
+    data: str
+
+
 class _Sticker(_Actor):
     emoji: str = "👍"
 
@@ -256,6 +261,13 @@ def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
         )
         return _ok(_update_json(update))
 
+    async def callback_data(request: web.Request) -> web.StreamResponse:
+        body = _CallbackData.model_validate_json(await _body(request))
+        update = await sandbox.press_callback_data(
+            chat_id(request), body.message_id, body.data, user_id=body.user_id
+        )
+        return _ok(_update_json(update))
+
     async def sticker(request: web.Request) -> web.StreamResponse:
         body = _Sticker.model_validate_json(await _body(request))
         update = await sandbox.send_sticker(chat_id(request), body.emoji, user_id=body.user_id)
@@ -375,6 +387,7 @@ def control_routes(sandbox: BotApiSandbox) -> list[web.RouteDef]:
         ("POST", f"{chat}/text", text),
         ("POST", f"{chat}/command", command),
         ("POST", f"{chat}/press", press),
+        ("POST", f"{chat}/callback", callback_data),
         ("POST", f"{chat}/sticker", sticker),
         ("POST", f"{chat}/photo", photo),
         ("POST", f"{chat}/voice", voice),

@@ -46,6 +46,9 @@ async def test_conversation_over_http(bot: Bot, users: ControlClient) -> None:
     assert pressed["callback_query_id"] is not None
     await bot.answer_callback_query(pressed["callback_query_id"], text="Saved")
 
+    forged = await users.press_callback_data(LI, reply["message_id"], "pgic:9")
+    assert forged["type"] == "callback_query"
+
     transcript = await users.transcript(LI)
     assert [m["text"] for m in transcript["messages"]] == ["Compared with before the operation?"]
     assert [a["text"] for a in transcript["callback_answers"]] == ["Saved"]
@@ -109,6 +112,7 @@ async def test_block_over_http(bot: Bot, users: ControlClient) -> None:
     ("path", "body", "status", "error"),
     [
         ("/chats/4242/press", {"label": "Nope"}, 400, "no inline button labelled 'Nope'"),
+        ("/chats/4242/callback", {"message_id": 5, "data": "x"}, 400, "has no bot message 5"),
         ("/chats/999/text", {"text": "hi"}, 400, "chat 999 does not exist"),
         ("/chats/abc/text", {"text": "hi"}, 400, "chat id must be an integer"),
         ("/chats/4242/text", {"txt": "hi"}, 400, "text"),

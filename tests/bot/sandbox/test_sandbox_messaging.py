@@ -205,3 +205,27 @@ async def test_double_tap_presses_a_button_the_edit_already_removed(
     query = tap.payload["callback_query"]
     assert query["data"] == "pain:1"
     assert query["message"]["text"] == "Leg pain today? ✔ 1"  # the message as it is now
+
+
+async def test_forged_callback_data_reaches_the_bot(bot: Bot, sandbox: BotApiSandbox) -> None:
+    sent = await bot.send_message(PATIENT, "Leg pain today?", reply_markup=PAIN_KEYBOARD)
+    forged = await sandbox.press_callback_data(PATIENT, sent.message_id, "pain:99")
+    (update,) = await bot.get_updates()
+    assert update.update_id == forged.update_id
+    assert update.callback_query is not None and update.callback_query.data == "pain:99"
+
+
+@pytest.mark.parametrize(
+    ("message_id", "data", "problem"),
+    [
+        (99, "x", "chat 4242 has no bot message 99"),
+        (1, "", "callback data must be 1-64 bytes"),
+        (1, "d" * 65, "callback data must be 1-64 bytes"),
+    ],
+)
+async def test_forged_callback_data_must_be_sendable(
+    bot: Bot, sandbox: BotApiSandbox, message_id: int, data: str, problem: str
+) -> None:
+    await bot.send_message(PATIENT, "Leg pain today?", reply_markup=PAIN_KEYBOARD)
+    with pytest.raises(SandboxError, match=problem):
+        await sandbox.press_callback_data(PATIENT, message_id, data)
