@@ -1,0 +1,480 @@
+"""Queries for the dispatcher: what is due, what to remind, what to close, what to escalate.
+
+Every query starts from an index on ``checkin``: ``ix_checkin_status_due`` (due and stale
+claims), ``ix_checkin_next_reminder`` (reminders), ``ix_checkin_status_closes`` (windows to
+close) and ``ix_checkin_status_streak`` (misses the consecutive-missed check has not seen).
+
+Exactly-once dispatch: :func:`claim_due` turns ``scheduled`` rows into ``sending`` in one
+``UPDATE … WHERE id IN (SELECT … ) AND status = 'scheduled' RETURNING``. On PostgreSQL the
+inner select takes ``FOR UPDATE SKIP LOCKED``, so concurrent dispatchers claim disjoint rows
+without waiting; on SQLite the single statement is atomic (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, case, exists, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import Checkin, Enrolment, Patient, UTCDateTime
+from storage.records import PatientRecord
+
+__all__ = [
+    "CLOSABLE_STATUSES",
+    "Claim",
+    "ClosedCheckin",
+    "Closing",
+    "ReminderDue",
+    "StaleClaim",
+    "advance_reminder",
+    "claim_due",
+    "closed_history",
+    "due_reminders",
+    "give_up_claim",
+    "mark_missed",
+    "mark_sent",
+    "mark_streak_checked",
+    "patient_of_checkin",
+    "patient_of_enrolment",
+    "release_claim",
+    "set_patient_unreachable",
+    "stale_claims",
+    "unchecked_misses",
+    "undo_reminder",
+    "windows_to_close",
+]
+
+OPEN = ("sent", "in_progress")
+CLOSABLE_STATUSES = ("scheduled", "sent", "in_progress")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A check-in this process now owns (status ``sending``) until it marks the outcome."""
+
+    checkin_id: int
+    attempts: int
+    claimed_at: dt.datetime
+    reminder_times: tuple[dt.datetime, ...]
+
+
+@dataclass(frozen=True)
+class StaleClaim:
+    """A ``sending`` claim older than the lease: its process probably died mid-send."""
+
+    checkin_id: int
+    claimed_by: str | None
+    claimed_at: dt.datetime
+    message_id: int | None
+    attempts: int
+    reminder_times: tuple[dt.datetime, ...]
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    checkin_id: int
+    next_reminder_at: dt.datetime
+    reminder_count: int
+    reminder_times: tuple[dt.datetime, ...]
+
+
+@dataclass(frozen=True)
+class Closing:
+    """An unfinished check-in whose window has closed, with what decides why it was missed."""
+
+    checkin_id: int
+    status: str
+    patient_status: str
+    enrolment_status: str
+    linked: bool
+    onboarded: bool
+
+
+@dataclass(frozen=True)
+class ClosedCheckin:
+    checkin_id: int
+    status: str
+    last_error: str | None
+    form: str
+    day: int | None
+    due_at: dt.datetime
+
+
+def _times(values: Sequence[str] | None) -> tuple[dt.datetime, ...]:
+    return tuple(dt.datetime.fromisoformat(v) for v in values or ())
+
+
+def _at(value: dt.datetime) -> ColumnElement[dt.datetime]:
+    return literal(value, UTCDateTime())
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _owned(checkin_id: int, instance: str, claimed_at: dt.datetime) -> ColumnElement[bool]:
+    """The check-in is still being sent under this very claim."""
+    return and_(
+        Checkin.id == checkin_id,
+        Checkin.status == "sending",
+        Checkin.claimed_by == instance,
+        Checkin.claimed_at == _at(claimed_at),
+    )
+
+
+def _reachable(quiet_zones: Collection[str]) -> ColumnElement[bool]:
+    """The patient may be messaged now: active, linked, onboarded, outside quiet hours."""
+    return and_(
+        Enrolment.status == "active",
+        Patient.status == "active",
+        Patient.chat_id.is_not(None),
+        Patient.consented_at.is_not(None),
+        Patient.language_confirmed.is_(True),
+        Patient.timezone.not_in(list(quiet_zones)),
+    )
+
+
+def _retry_ready(
+    row: type[Checkin], now: dt.datetime, delays: Sequence[dt.timedelta]
+) -> ColumnElement[bool]:
+    """A released check-in waits ``delays[attempts - 1]`` (the last for more) after its try."""
+    if not delays:
+        return literal(True)
+    waits = case(
+        *[(row.attempts == n, _at(now - delay)) for n, delay in enumerate(delays, start=1)],
+        else_=_at(now - delays[-1]),
+    )
+    return or_(row.attempts == 0, row.claimed_at.is_(None), row.claimed_at <= waits)
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    instance: str,
+    limit: int,
+    quiet_zones: Collection[str],
+    retry_delays: Sequence[dt.timedelta] = (),
+) -> list[Claim]:
+    """Claim up to ``limit`` due check-ins, at most one per enrolment, oldest due first.
+
+    Due means scheduled, ``due_at <= now < closes_at``, retried check-ins past their wait,
+    and the patient reachable now. A check-in waits while an older one of its enrolment is
+    open (or being sent) or still due itself, so a patient never gets two at once.
+    """
+    due = aliased(Checkin, name="due")
+    other = aliased(Checkin, name="other")
+    busy = exists().where(
+        other.enrolment_id == due.enrolment_id,
+        other.id != due.id,
+        other.closes_at > _at(now),
+        or_(
+            other.status.in_(("sending", *OPEN)),
+            and_(
+                other.status == "scheduled",
+                or_(other.due_at < due.due_at, and_(other.due_at == due.due_at, other.id < due.id)),
+            ),
+        ),
+    )
+    candidates = (
+        select(due.id)
+        .join(Enrolment, Enrolment.id == due.enrolment_id)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(
+            due.status == "scheduled",
+            due.due_at <= _at(now),
+            due.closes_at > _at(now),
+            _retry_ready(due, now, retry_delays),
+            _reachable(quiet_zones),
+            ~busy,
+        )
+        .order_by(due.due_at, due.id)
+        .limit(limit)
+    )
+    if _postgres(session):
+        candidates = candidates.with_for_update(of=due, skip_locked=True)
+    result = await session.execute(
+        update(Checkin)
+        .where(Checkin.id.in_(candidates), Checkin.status == "scheduled")
+        .values(status="sending", claimed_by=instance, claimed_at=now)
+        .returning(Checkin.id, Checkin.attempts, Checkin.reminder_times)
+        .execution_options(synchronize_session=False)
+    )
+    claims = [Claim(id_, attempts, now, _times(times)) for id_, attempts, times in result.all()]
+    return sorted(claims, key=lambda c: c.checkin_id)
+
+
+async def mark_sent(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    instance: str,
+    claimed_at: dt.datetime,
+    sent_at: dt.datetime,
+    next_reminder_at: dt.datetime | None,
+) -> bool:
+    """``sending`` → ``sent``, only while the claim is still ours."""
+    result = await session.execute(
+        update(Checkin)
+        .where(_owned(checkin_id, instance, claimed_at))
+        .values(status="sent", sent_at=sent_at, next_reminder_at=next_reminder_at, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_claim(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    instance: str,
+    claimed_at: dt.datetime,
+    error: str,
+    count_attempt: bool,
+) -> bool:
+    """``sending`` → ``scheduled`` to be tried again; ``claimed_at`` stays as the try's time."""
+    values: dict[str, object] = {
+        "status": "scheduled",
+        "claimed_by": None,
+        "last_error": error[:200],
+    }
+    if count_attempt:
+        values["attempts"] = Checkin.attempts + 1
+    result = await session.execute(
+        update(Checkin)
+        .where(_owned(checkin_id, instance, claimed_at))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def give_up_claim(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    instance: str,
+    claimed_at: dt.datetime,
+    reason: str,
+) -> bool:
+    """``sending`` → ``missed`` after too many failed tries (``last_error`` says why)."""
+    result = await session.execute(
+        update(Checkin)
+        .where(_owned(checkin_id, instance, claimed_at))
+        .values(
+            status="missed",
+            claimed_by=None,
+            attempts=Checkin.attempts + 1,
+            last_error=reason[:200],
+            next_reminder_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def stale_claims(
+    session: AsyncSession, *, claimed_before: dt.datetime, limit: int
+) -> list[StaleClaim]:
+    rows = await session.execute(
+        select(
+            Checkin.id,
+            Checkin.claimed_by,
+            Checkin.claimed_at,
+            Checkin.message_id,
+            Checkin.attempts,
+            Checkin.reminder_times,
+        )
+        .where(Checkin.status == "sending", Checkin.claimed_at < _at(claimed_before))
+        .order_by(Checkin.claimed_at)
+        .limit(limit)
+    )
+    return [
+        StaleClaim(id_, by, at, message_id, attempts, _times(times))
+        for id_, by, at, message_id, attempts, times in rows.all()
+        if at is not None
+    ]
+
+
+async def due_reminders(
+    session: AsyncSession, *, now: dt.datetime, limit: int, quiet_zones: Collection[str]
+) -> list[ReminderDue]:
+    """Open check-ins whose next reminder time has come, for patients reachable now."""
+    rows = await session.execute(
+        select(Checkin.id, Checkin.next_reminder_at, Checkin.reminder_count, Checkin.reminder_times)
+        .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(
+            Checkin.next_reminder_at <= _at(now),
+            Checkin.status.in_(OPEN),
+            Checkin.closes_at > _at(now),
+            _reachable(quiet_zones),
+        )
+        .order_by(Checkin.next_reminder_at, Checkin.id)
+        .limit(limit)
+    )
+    return [
+        ReminderDue(id_, at, count, _times(times))
+        for id_, at, count, times in rows.all()
+        if at is not None
+    ]
+
+
+async def advance_reminder(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    expected_at: dt.datetime,
+    count: int,
+    next_at: dt.datetime | None,
+) -> bool:
+    """Claim one reminder: move ``next_reminder_at`` on, only if nobody else did first."""
+    result = await session.execute(
+        update(Checkin)
+        .where(
+            Checkin.id == checkin_id,
+            Checkin.status.in_(OPEN),
+            Checkin.next_reminder_at == _at(expected_at),
+        )
+        .values(reminder_count=count, next_reminder_at=next_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def undo_reminder(
+    session: AsyncSession,
+    checkin_id: int,
+    *,
+    claimed_next_at: dt.datetime | None,
+    restore_at: dt.datetime,
+    restore_count: int,
+) -> bool:
+    """Give a reminder that could not be delivered back, unless the check-in moved on."""
+    condition = (
+        Checkin.next_reminder_at.is_(None)
+        if claimed_next_at is None
+        else Checkin.next_reminder_at == _at(claimed_next_at)
+    )
+    result = await session.execute(
+        update(Checkin)
+        .where(Checkin.id == checkin_id, Checkin.status.in_(OPEN), condition)
+        .values(reminder_count=restore_count, next_reminder_at=restore_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def windows_to_close(session: AsyncSession, *, now: dt.datetime, limit: int) -> list[Closing]:
+    rows = await session.execute(
+        select(
+            Checkin.id,
+            Checkin.status,
+            Patient.status,
+            Enrolment.status,
+            Patient.chat_id.is_not(None),
+            and_(Patient.consented_at.is_not(None), Patient.language_confirmed.is_(True)),
+        )
+        .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .where(Checkin.status.in_(CLOSABLE_STATUSES), Checkin.closes_at <= _at(now))
+        .order_by(Checkin.closes_at, Checkin.id)
+        .limit(limit)
+    )
+    return [Closing(*row) for row in rows.all()]
+
+
+async def mark_missed(
+    session: AsyncSession, checkin_ids: Collection[int], *, now: dt.datetime, reason: str | None
+) -> list[int]:
+    """Mark unfinished check-ins whose window closed as missed; returns those changed."""
+    if not checkin_ids:
+        return []
+    result = await session.execute(
+        update(Checkin)
+        .where(
+            Checkin.id.in_(list(checkin_ids)),
+            Checkin.status.in_(CLOSABLE_STATUSES),
+            Checkin.closes_at <= _at(now),
+        )
+        .values(status="missed", last_error=reason, next_reminder_at=None)
+        .returning(Checkin.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars().all())
+
+
+async def unchecked_misses(session: AsyncSession, *, limit: int) -> list[tuple[int, int]]:
+    """``(checkin_id, enrolment_id)`` of missed check-ins the streak check has not seen."""
+    query = (
+        select(Checkin.id, Checkin.enrolment_id)
+        .where(Checkin.status == "missed", Checkin.streak_checked_at.is_(None))
+        .order_by(Checkin.id)
+        .limit(limit)
+    )
+    if _postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    return [(id_, enrolment_id) for id_, enrolment_id in (await session.execute(query)).all()]
+
+
+async def mark_streak_checked(
+    session: AsyncSession, checkin_ids: Collection[int], *, now: dt.datetime
+) -> None:
+    if checkin_ids:
+        await session.execute(
+            update(Checkin)
+            .where(Checkin.id.in_(list(checkin_ids)))
+            .values(streak_checked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def closed_history(session: AsyncSession, enrolment_id: int) -> list[ClosedCheckin]:
+    """The enrolment's completed and missed check-ins, oldest first."""
+    rows = await session.execute(
+        select(
+            Checkin.id,
+            Checkin.status,
+            Checkin.last_error,
+            Checkin.form,
+            Checkin.day,
+            Checkin.due_at,
+        )
+        .where(Checkin.enrolment_id == enrolment_id, Checkin.status.in_(("completed", "missed")))
+        .order_by(Checkin.due_at, Checkin.id)
+    )
+    return [ClosedCheckin(*row) for row in rows.all()]
+
+
+async def set_patient_unreachable(session: AsyncSession, patient_id: int) -> bool:
+    """An active patient becomes ``unreachable`` (e.g. they blocked the bot)."""
+    result = await session.execute(
+        update(Patient)
+        .where(Patient.id == patient_id, Patient.status == "active")
+        .values(status="unreachable")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def patient_of_checkin(session: AsyncSession, checkin_id: int) -> PatientRecord | None:
+    row = await session.scalar(
+        select(Patient)
+        .join(Enrolment, Enrolment.patient_id == Patient.id)
+        .join(Checkin, Checkin.enrolment_id == Enrolment.id)
+        .where(Checkin.id == checkin_id)
+    )
+    return PatientRecord.of(row) if row else None
+
+
+async def patient_of_enrolment(session: AsyncSession, enrolment_id: int) -> PatientRecord | None:
+    row = await session.scalar(
+        select(Patient)
+        .join(Enrolment, Enrolment.patient_id == Patient.id)
+        .where(Enrolment.id == enrolment_id)
+    )
+    return PatientRecord.of(row) if row else None
