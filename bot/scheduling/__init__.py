@@ -1,0 +1,43 @@
+"""Scheduling and delivery of check-ins: the dispatcher and its periodic jobs.
+
+Assembly (once, after the services and the transport exist)::
+
+    dispatcher = Dispatcher(sessions, survey, settings, clock, transport, conversation)
+    schedule_jobs(application.job_queue, dispatcher, settings)
+
+The demo moves a :class:`~bot.clock.FakeClock` and calls ``await dispatcher.catch_up()``.
+"""
+
+from bot.scheduling.counts import (
+    CloseCounts,
+    Counts,
+    DispatchCounts,
+    FlagCounts,
+    ReminderCounts,
+    TickCounts,
+)
+from bot.scheduling.dispatcher import MISSED_RULE, UNREACHABLE_RULE, Conversation, Dispatcher
+from bot.scheduling.jobs import JOB_IDS, schedule_jobs
+from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer
+from bot.scheduling.policy import DispatchPolicy
+from bot.scheduling.quiet import QuietZones
+
+__all__ = [
+    "JOB_IDS",
+    "MISSED_RULE",
+    "UNREACHABLE_RULE",
+    "ClaimExpired",
+    "CloseCounts",
+    "Conversation",
+    "Counts",
+    "DispatchCounts",
+    "DispatchPolicy",
+    "Dispatcher",
+    "FlagCounts",
+    "PacedTransport",
+    "Pacer",
+    "QuietZones",
+    "ReminderCounts",
+    "TickCounts",
+    "schedule_jobs",
+]

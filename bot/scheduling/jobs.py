@@ -1,0 +1,92 @@
+"""Register the dispatcher's jobs with python-telegram-bot's JobQueue or an APScheduler.
+
+The jobs live in memory only (APScheduler's default store): never share a job store between
+processes. Nothing is lost that way, because every job asks the database what is due.
+Job ids are deterministic, so registering twice replaces rather than duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Final, Protocol
+
+from bot.scheduling.counts import Counts
+from bot.scheduling.dispatcher import Dispatcher
+from bot.settings import Settings
+
+__all__ = ["JOB_IDS", "RepeatingQueue", "Scheduler", "schedule_jobs"]
+
+log = logging.getLogger(__name__)
+
+# job id → dispatcher method, in the order a tick runs them
+JOB_IDS: Final = {
+    "followup.close_windows": "close_windows",
+    "followup.flag_missed": "flag_missed",
+    "followup.dispatch_due": "dispatch_due",
+    "followup.send_reminders": "send_reminders",
+}
+
+_JOB_OPTIONS: Final = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+
+
+class RepeatingQueue(Protocol):
+    """python-telegram-bot's ``JobQueue``."""
+
+    def run_repeating(
+        self,
+        callback: Callable[[Any], Coroutine[Any, Any, Any]],
+        interval: float | dt.timedelta,
+        first: float | dt.timedelta | dt.datetime | dt.time | None = None,
+        last: float | dt.timedelta | dt.datetime | dt.time | None = None,
+        data: object | None = None,
+        name: str | None = None,
+        chat_id: int | None = None,
+        user_id: int | None = None,
+        job_kwargs: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+
+class Scheduler(Protocol):
+    """An APScheduler 3 scheduler (``AsyncIOScheduler``)."""
+
+    def add_job(self, func: Callable[..., Any], trigger: str, **kwargs: Any) -> Any: ...
+
+
+def schedule_jobs(
+    target: RepeatingQueue | Scheduler, dispatcher: Dispatcher, settings: Settings
+) -> list[str]:
+    """Run each job every ``settings.tick_seconds``, the first time right away (catch-up).
+
+    Returns the job ids. A run still busy when the next is due is skipped, not doubled.
+    """
+    for job_id, method in JOB_IDS.items():
+        run = _guarded(job_id, getattr(dispatcher, method))
+        if hasattr(target, "run_repeating"):
+
+            async def callback(_context: object, run: Callable[[], Awaitable[None]] = run) -> None:
+                await run()
+
+            target.run_repeating(
+                callback, interval=settings.tick_seconds, first=0, name=job_id,
+                job_kwargs={"id": job_id, **_JOB_OPTIONS},
+            )  # fmt: skip
+        else:
+            target.add_job(
+                run, "interval", seconds=settings.tick_seconds, id=job_id, name=job_id,
+                next_run_time=dt.datetime.now(dt.UTC), **_JOB_OPTIONS,
+            )  # fmt: skip
+    return list(JOB_IDS)
+
+
+def _guarded(job_id: str, job: Callable[[], Awaitable[Counts]]) -> Callable[[], Awaitable[None]]:
+    """Log a failed run (e.g. the database was unreachable) and let the next run try again."""
+
+    async def run() -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("job %s failed; it runs again in the next interval", job_id)
+
+    return run
