@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 import zxingcpp
-from nurse_builders import checkin, walk
 from PIL import Image
 
 from bot.nurse.chart import ChartData, Series, build_figure, chart_data, render_chart
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovery import trajectory
 from surveys.loader import load_default_survey
+from tests.bot.nurse.nurse_builders import checkin, walk
 
 SURVEY = load_default_survey()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

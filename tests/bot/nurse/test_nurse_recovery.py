@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from nurse_builders import checkin, flag, walk
 
 from bot.nurse.recovery import (
     DEFAULT_MIC,
@@ -21,6 +20,7 @@ from bot.nurse.recovery import (
 from surveys.loader import load_default_survey
 from surveys.model import Survey
 from surveys.rules import RuleContext, evaluate_rules
+from tests.bot.nurse.nurse_builders import checkin, flag, walk
 
 SURVEY = load_default_survey()
 

@@ -1,0 +1,102 @@
+"""Who may act on flags: members of the nurse group, or user ids listed in the settings.
+
+Group membership is asked of the messaging platform through :class:`NurseDirectory`
+(Telegram's ``getChatMember``). A "yes" is remembered for a few minutes so a busy card does
+not cost a lookup per tap; a "no" is never remembered, so a nurse just added to the group
+can act at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.services.transport import DeliveryError
+
+__all__ = ["Nurse", "NurseAccess", "NurseDirectory"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Nurse:
+    """Whoever acts: a Telegram user (``user_id``) or a named CLI user (``user_id`` None)."""
+
+    name: str
+    user_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """The audit ``actor``: ``tg:<user id>`` or ``cli:<name>``."""
+        return f"tg:{self.user_id}" if self.user_id is not None else f"cli:{self.name}"[:120]
+
+    @property
+    def label(self) -> str:
+        """How cards name the nurse (at most 120 characters, the column size)."""
+        return " ".join(self.name.split())[:120] or self.actor
+
+
+class NurseDirectory(Protocol):
+    """What the messaging platform tells about group members."""
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        """Whether the user is currently in the chat; DeliveryError if it cannot tell."""
+        ...
+
+    async def username(self, chat_id: int, user_id: int) -> str | None:
+        """The member's public username (without ``@``), if any."""
+        ...
+
+
+class NurseAccess:
+    def __init__(
+        self,
+        clock: Clock,
+        nurse_chat_id: int | None,
+        nurse_user_ids: frozenset[int],
+        directory: NurseDirectory | None,
+        remember: dt.timedelta = dt.timedelta(minutes=5),
+    ) -> None:
+        self._clock = clock
+        self._chat_id = nurse_chat_id
+        self._user_ids = nurse_user_ids
+        self._directory = directory
+        self._remember = remember
+        self._members: dict[int, dt.datetime] = {}
+
+    async def is_nurse(self, user_id: int) -> bool:
+        if user_id in self._user_ids:
+            return True
+        if self._chat_id is None or self._directory is None:
+            return False
+        now = self._clock.now()
+        until = self._members.get(user_id)
+        if until is not None and now < until:
+            return True
+        try:
+            member = await self._directory.is_member(self._chat_id, user_id)
+        except DeliveryError as exc:
+            log.warning("nurse group membership unknown for user %s: %s", user_id, exc)
+            return False
+        if member:
+            self._members[user_id] = now + self._remember
+        else:
+            self._members.pop(user_id, None)
+        return member
+
+    async def mentions(self) -> list[str]:
+        """``@username`` of each configured nurse who has one, for an escalation."""
+        if self._chat_id is None or self._directory is None:
+            return []
+        names = []
+        for user_id in sorted(self._user_ids):
+            try:
+                name = await self._directory.username(self._chat_id, user_id)
+            except DeliveryError:
+                continue
+            if name:
+                names.append(f"@{name}")
+        return names
