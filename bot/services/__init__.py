@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.services.enrolment import (
+    DEFAULT_PROCEDURE,
     Enrolment,
     EnrolmentError,
     Invitation,
@@ -10,11 +11,15 @@ from bot.services.enrolment import (
     Rescheduled,
     change_surgery_date,
     enrol_patient,
+    invite_link,
     list_enrolled,
     new_invite,
+    normalise_language,
+    validate_ref,
 )
 
 __all__ = [
+    "DEFAULT_PROCEDURE",
     "Enrolment",
     "EnrolmentError",
     "Invitation",
@@ -22,6 +27,9 @@ __all__ = [
     "Rescheduled",
     "change_surgery_date",
     "enrol_patient",
+    "invite_link",
     "list_enrolled",
     "new_invite",
+    "normalise_language",
+    "validate_ref",
 ]

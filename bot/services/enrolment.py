@@ -287,7 +287,7 @@ async def enrol_patient(
     lang = normalise_language(language)
     zone = _timezone(timezone if timezone is not None else settings.default_timezone)
     send_time = _send_at(send_at, survey)
-    levels = levels.strip() or None if levels is not None else None
+    levels = (levels.strip() or None) if levels is not None else None
     _check_length("levels", levels, 60)
     _check_length("procedure", procedure, 120)
     now = clock.now()
