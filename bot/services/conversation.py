@@ -325,10 +325,10 @@ class ConversationService:
         """The open check-in, or the earliest due one opened now (the patient is here)."""
         session = ctx.session
         checkin = await checkin_store.open_checkin(session, ctx.enrolment.id)
-        if checkin is not None:
-            if checkin.closes_at > ctx.now:
-                return checkin
-            return None  # its window closed: the scheduler marks it missed
+        if checkin is not None and checkin.closes_at > ctx.now:
+            return checkin
+        # An open check-in whose window closed is the scheduler's to mark missed; a newer
+        # one that is due may still be opened now.
         for candidate in await checkin_store.checkins_for_enrolment(session, ctx.enrolment.id):
             if (
                 candidate.status == "scheduled"

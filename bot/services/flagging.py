@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from surveys.rules import RuleContext, evaluate_rules
 
 from storage.answers import latest_completed_values
 from storage.audit import record_audit
 from storage.flags import raise_flag
 from storage.records import CheckinRecord, FlagRecord, PatientRecord
 from surveys.model import Survey
+from surveys.rules import RuleContext, evaluate_rules
 
 __all__ = ["baseline_forms", "raise_answer_flags", "raise_system_flag"]
 

@@ -13,9 +13,7 @@ from tests.bot.e2e.conftest import PHONE, Harness
 CHAT = 5001
 
 
-async def onboard(
-    h: Harness, *, ref: str = "P-001", first: str = "1/", **options: object
-) -> None:
+async def onboard(h: Harness, *, ref: str = "P-001", first: str = "1/", **options: object) -> None:
     enrolment = await h.enrol(ref, **options)
     h.sandbox.create_private_chat(CHAT, "Ann", language_code="en")
     await h.sandbox.send_command(CHAT, "start", enrolment.token)
@@ -233,4 +231,9 @@ async def test_commands_are_registered_in_both_languages(harness: Harness) -> No
     english = [c["command"] for c in harness.sandbox.my_commands(scope)]
     chinese = harness.sandbox.my_commands(scope, "zh")
     assert english == ["help", "stop", "resume", "language"]
-    assert [c["description"] for c in chinese][0] == "使用说明"
+    assert [c["description"] for c in chinese] == [
+        "使用说明",
+        "暂停随访",
+        "恢复随访",
+        "English / 中文",
+    ]
