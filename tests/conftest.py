@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, session_factory, upgrade
 
+# python-telegram-bot 22 warns (an error here) unless it may return timedeltas already.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 POSTGRES_URL = os.environ.get("FOLLOWUP_TEST_POSTGRES_URL", "")
 
 

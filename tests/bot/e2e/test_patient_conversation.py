@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from storage.answers import current_answers
-from storage.models import Answer, Checkin, Flag, Patient
+from storage.models import Answer, AuditEvent, Checkin, Flag, Patient
 from tests.bot.e2e.conftest import PHONE, Harness
 
 CHAT = 5001
@@ -90,16 +90,28 @@ async def test_redelivered_update_and_double_tap_store_once(harness: Harness) ->
     assert answers[-1].text == "This question was already answered."
 
 
-async def test_forged_button_payload_does_nothing(harness: Harness) -> None:
+async def test_forged_or_foreign_button_payload_does_nothing(harness: Harness) -> None:
     h = harness
     await onboard(h)
     message = h.sandbox.transcript(CHAT).messages[-1]
     payload = message.buttons[0][0].callback_data
     assert payload is not None
-    forged = payload.replace(":0:", ":1:", 1) if ":0:" in payload else payload[:-2] + "xx"
-    await h.sandbox.press_callback_data(CHAT, message.message_id, forged)  # type: ignore[attr-defined]
+    kind, checkin, question, _, signature = payload.split(":")
+    forged = f"{kind}:{checkin}:{question}:10:{signature}"  # "0" changed to "10", same signature
+    await h.sandbox.press_callback_data(CHAT, message.message_id, forged)
+    h.sandbox.create_private_chat(6002, "Other")  # a valid payload replayed from another chat
+    await h.sandbox.send_command(6002, "start")
+    other = await h.next_message(6002, "invite link")
+    await h.sandbox.press_callback_data(6002, other.message_id, payload)
+    await h.sandbox.send_command(CHAT, "help")  # a later update: the bot has seen both taps
+    await h.next_message(CHAT, "/stop")
+
+    refusals = [a.text for a in h.sandbox.transcript(CHAT).callback_answers][-1:]
+    assert refusals == ["This button no longer works."]
     async with h.services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Answer)) == 0
+        events = (await session.scalars(select(AuditEvent.action))).all()
+    assert events.count("security.bad_callback") == 2
 
 
 async def test_unknown_chat_and_bad_tokens_get_a_short_explanation(harness: Harness) -> None:
