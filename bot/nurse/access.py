@@ -23,10 +23,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Nurse:
-    """Whoever acts: a Telegram user (``user_id``) or a named CLI user (``user_id`` None)."""
+    """Whoever acts: a Telegram user (``user_id``) or a named CLI user (``user_id`` None).
+
+    ``language`` (Telegram's ``language_code``) picks the language of a refusal: whoever
+    tries a nurse command may well be a patient.
+    """
 
     name: str
     user_id: int | None = None
+    language: str | None = None
 
     @property
     def actor(self) -> str:

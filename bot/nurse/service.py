@@ -363,7 +363,7 @@ class NurseService:
     ) -> ActionResult:
         """Mark an open flag as seen by ``nurse``; the card shows who and when."""
         if not await self.authorize(nurse, "acknowledge", flag_id):
-            return ActionResult(False, REFUSED.en)
+            return ActionResult(False, self.refusal(nurse.language))
         now = self._clock.now()
         async with self._sessions.begin() as session:
             flag = await get_flag(session, flag_id)
@@ -393,7 +393,7 @@ class NurseService:
     ) -> ActionResult:
         """Close a flag with one of :data:`cards.OUTCOMES`, a short note, or both."""
         if not await self.authorize(nurse, "resolve", flag_id):
-            return ActionResult(False, REFUSED.en)
+            return ActionResult(False, self.refusal(nurse.language))
         note = " ".join(note.split()) if note else None
         if outcome is not None and outcome not in cards.OUTCOMES:
             choices = ", ".join(cards.OUTCOMES)
@@ -457,7 +457,7 @@ class NurseService:
         if action in cards.OUTCOMES:
             return (await self.resolve(flag_id, nurse, outcome=action, pressed=pressed)).message
         if not await self.authorize(nurse, f"button:{action}", flag_id):
-            return self.refusal(None)
+            return self.refusal(nurse.language)
         flag = await self._flag(flag_id)
         if flag is None:
             return f"There is no flag #{flag_id}."
@@ -492,7 +492,7 @@ class NurseService:
     async def show_flags(self, chat_id: int, nurse: Nurse) -> None:
         """Send the open-flag list with a button per flag to ``chat_id``."""
         if not await self.authorize(nurse, "command:flags"):
-            await self._say(chat_id, self.refusal(None))
+            await self._say(chat_id, self.refusal(nurse.language))
             return
         flags = await self.open_flags()
         text = cards.flag_list_text("Open flags", flags, self._clock.now())
@@ -516,7 +516,7 @@ class NurseService:
 
     async def show_patient(self, chat_id: int, nurse: Nurse, ref: str) -> None:
         if not await self.authorize(nurse, "command:patient"):
-            await self._say(chat_id, self.refusal(None))
+            await self._say(chat_id, self.refusal(nurse.language))
             return
         if not ref.strip():
             await self._say(chat_id, "Usage: /patient CODE (the patient's reference code)")
@@ -554,7 +554,7 @@ class NurseService:
         The scheduler sends it (quiet hours still apply); its window and reminders stay.
         """
         if not await self.authorize(nurse, "checkin.now"):
-            return ActionResult(False, REFUSED.en)
+            return ActionResult(False, self.refusal(nurse.language))
         now = self._clock.now()
         async with self._sessions.begin() as session:
             patient = await patient_by_ref(session, ref.strip())
@@ -591,7 +591,7 @@ class NurseService:
     async def checkin_now(self, chat_id: int, nurse: Nurse, ref: str) -> None:
         """``/checkin CODE``: as :meth:`send_checkin_now`, answered in ``chat_id``."""
         if not await self.authorize(nurse, "command:checkin"):
-            await self._say(chat_id, self.refusal(None))
+            await self._say(chat_id, self.refusal(nurse.language))
             return
         if not ref.strip():
             await self._say(chat_id, "Usage: /checkin CODE (the patient's reference code)")

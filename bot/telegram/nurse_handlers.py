@@ -134,7 +134,8 @@ class _Draft:
 def _nurse(update: Update) -> Nurse:
     user = update.effective_user
     assert user is not None
-    return Nurse(name=user.full_name or user.username or str(user.id), user_id=user.id)
+    name = user.full_name or user.username or str(user.id)
+    return Nurse(name=name, user_id=user.id, language=user.language_code)
 
 
 def _keyboard(*rows: tuple[str, ...]) -> ReplyKeyboardMarkup:
@@ -247,9 +248,9 @@ class NurseHandlers:
     async def enroll(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
         """Start enrolling: ask for the reference code (nurses only)."""
         message, _text = self._text(update)
-        user = update.effective_user
-        if not await self._service.authorize(_nurse(update), "command:enroll"):
-            await message.reply_text(self._service.refusal(user.language_code if user else None))
+        nurse = _nurse(update)
+        if not await self._service.authorize(nurse, "command:enroll"):
+            await message.reply_text(self._service.refusal(nurse.language))
             return ConversationHandler.END
         self._drafts[self._key(update)] = _Draft()
         await message.reply_text(

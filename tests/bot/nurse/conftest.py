@@ -2,7 +2,9 @@
 real handlers, a fake clock for the service and a fresh database.
 
 The nurse group (-100) holds Anna (101, listed in FOLLOWUP_NURSE_USER_IDS, with a username
-for mentions) and Li (102, a member only). Omar (200) is a patient with a private chat.
+for mentions), Li (102, an administrator) and Bob (103, a member). Omar (200) is a patient
+with a private chat. Li and Bob are nurses only through their group membership; Sam
+(104) is listed but not in the group.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
 from telegram.ext import ApplicationBuilder
 
 from bot.app import running
 from bot.clock import FakeClock
 from bot.nurse.service import NurseService
-from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, SentMessage
+from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, ChatMemberStatus, SentMessage
 from bot.services.enrolment import Enrolment, enrol_patient
 from bot.services.flagging import raise_answer_flags
 from bot.settings import Settings, load_settings
@@ -36,7 +39,8 @@ from surveys.loader import load_default_survey
 from surveys.model import Survey
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # 09:00 in London (GMT)
-GROUP, ANNA, LI, OMAR = -100, 101, 102, 200
+GROUP, ANNA, LI, BOB, OMAR = -100, 101, 102, 103, 200
+SAM = 104  # a listed nurse whose private chat the tests use to wait for the bot
 
 
 @dataclass
@@ -47,6 +51,7 @@ class NurseHarness:
     settings: Settings
     clock: FakeClock
     service: NurseService
+    bot: Bot
 
     async def enrol(self, ref: str = "P-001", **options: Any) -> Enrolment:
         options.setdefault("surgery_date", self.clock.now().date())
@@ -103,8 +108,8 @@ class NurseHarness:
 
     async def settle(self) -> None:
         """Wait until the bot has handled every update so far (it handles them in order)."""
-        await self.sandbox.send_command(OMAR, "flags")
-        await self.next_message(OMAR, "Only ward nurses")
+        await self.sandbox.send_command(SAM, "flags")
+        await self.next_message(SAM, "Open flags")
 
     async def next_message(self, chat_id: int, contains: str | None = None) -> SentMessage:
         """The next bot message or edit in the chat (optionally containing a text)."""
@@ -122,8 +127,11 @@ async def nurse_harness(db_url: str) -> AsyncIterator[NurseHarness]:
     async with BotApiSandbox(token=DEFAULT_TOKEN) as sandbox:
         sandbox.create_private_chat(ANNA, "Anna", last_name="Lee", username="anna_rn")
         sandbox.create_private_chat(LI, "Li", last_name="Wei", language_code="zh-hans")
+        sandbox.create_private_chat(BOB, "Bob")
         sandbox.create_private_chat(OMAR, "Omar")
-        sandbox.create_group(GROUP, "Spine ward nurses", {ANNA: "member", LI: "administrator"})
+        sandbox.create_private_chat(SAM, "Sam")
+        members: dict[int, ChatMemberStatus] = {ANNA: "member", LI: "administrator", BOB: "member"}
+        sandbox.create_group(GROUP, "Spine ward nurses", members)
         settings = load_settings(
             _env_file=None,
             bot_token=DEFAULT_TOKEN,
@@ -132,7 +140,7 @@ async def nurse_harness(db_url: str) -> AsyncIterator[NurseHarness]:
             default_timezone="Europe/London",
             bot_username=sandbox.bot_username,
             nurse_chat_id=GROUP,
-            nurse_user_ids=frozenset({ANNA}),
+            nurse_user_ids=frozenset({ANNA, SAM}),
             digest_at="08:30",
         )
         clock = FakeClock(START)
@@ -152,6 +160,6 @@ async def nurse_harness(db_url: str) -> AsyncIterator[NurseHarness]:
         application.add_handlers(NurseHandlers(service, settings).handlers())
         try:
             async with running(application, poll_timeout=1):
-                yield NurseHarness(sandbox, sessions, survey, settings, clock, service)
+                yield NurseHarness(sandbox, sessions, survey, settings, clock, service, bot)
         finally:
             await engine.dispose()
