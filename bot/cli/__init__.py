@@ -6,7 +6,7 @@ Each module under ``bot/cli/`` defines click commands; registering one is one li
 
 from __future__ import annotations
 
-from bot.cli import admin
+from bot.cli import admin, nurse
 from bot.cli.demo import demo
 from bot.cli.root import root
 from bot.cli.run import run_bot
@@ -19,6 +19,10 @@ root.add_command(admin.enroll)
 root.add_command(admin.invite)
 root.add_command(admin.reschedule)
 root.add_command(admin.patients)
+root.add_command(nurse.flags)
+root.add_command(nurse.flag)
+root.add_command(nurse.checkin)
+root.add_command(nurse.report)
 root.add_command(run_bot)
 root.add_command(demo)
 

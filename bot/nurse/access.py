@@ -35,8 +35,10 @@ class Nurse:
 
     @property
     def actor(self) -> str:
-        """The audit ``actor``: ``tg:<user id>`` or ``cli:<name>``."""
-        return f"tg:{self.user_id}" if self.user_id is not None else f"cli:{self.name}"[:120]
+        """The audit ``actor``: ``tg:<user id>``, ``cli:<name>``, or ``cli`` when unnamed."""
+        if self.user_id is not None:
+            return f"tg:{self.user_id}"
+        return "cli" if self.name == "cli" else f"cli:{self.name}"[:120]
 
     @property
     def label(self) -> str:

@@ -1,0 +1,235 @@
+"""``followup flags``, ``flag ack|resolve``, ``checkin now`` and ``report``, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import root
+from bot.cli.root import CliApp
+from bot.clock import FakeClock
+from bot.settings import Settings, load_settings
+from storage.db import create_engine, session_factory
+from storage.flags import set_flag
+from surveys.loader import load_default_survey
+from tests.bot.nurse.nurse_world import START, NurseWorld
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return load_settings(
+        _env_file=None, database_url=db_url, default_timezone="Europe/London", nurse_chat_id=-100
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def world(settings: Settings, clock: FakeClock) -> Iterator[Callable[..., Any]]:
+    """Run ``action(world)`` on the test database in its own event loop."""
+
+    def call(action: Callable[[NurseWorld], Awaitable[T]]) -> T:
+        async def go() -> T:
+            engine = create_engine(settings.database_url)
+            try:
+                found = NurseWorld(session_factory(engine), load_default_survey(), settings, clock)
+                return await action(found)
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(go())
+
+    yield call
+
+
+def invoke(settings: Settings, clock: FakeClock, *args: str) -> Result:
+    return CliRunner().invoke(root, list(args), obj=CliApp(settings, clock), catch_exceptions=False)
+
+
+async def _three_flags(w: NurseWorld) -> None:
+    await w.raise_flags({"red_flags": ["fever"]})
+    w.clock.advance(dt.timedelta(minutes=20))
+    await w.raise_flags({"leg_pain": 8}, ref="P-002")
+    async with w.sessions.begin() as session:  # the red flag was carded in the group
+        await set_flag(session, 1, notified_at=w.clock.now(), card_chat_id=-100,
+                       card_message_id=7)  # fmt: skip
+
+
+def test_flags_lists_unresolved_flags_as_a_table_or_json(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    world(_three_flags)
+    listed = invoke(settings, clock, "flags")
+    assert (listed.exit_code, listed.stdout) == (0, (
+        "id  level  status  patient  day  raised            why\n"
+        "1   red    open    P-001    1    2026-03-02 09:00  "
+        "Red flag: fever of 38 °C or more, or chills\n"
+        "2   amber  open    P-002    1    2026-03-02 09:20  Leg pain 7 or more\n"
+    ))  # fmt: skip
+    as_json = json.loads(invoke(settings, clock, "flags", "--json").stdout)
+    assert [(f["id"], f["level"], f["patient"], f["rule"], f["day_post_op"]) for f in as_json] == [
+        (1, "red", "P-001", "red_fever", 1), (2, "amber", "P-002", "amber_leg_pain_high", 1),
+    ]  # fmt: skip
+    assert as_json[0]["raised_at"] == "2026-03-02T09:00:00+00:00"
+    assert invoke(settings, clock, "flags", "--status", "resolved").stdout == (
+        "No resolved flags.\n"
+    )
+
+
+def test_ack_and_resolve_from_the_cli_are_audited(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    world(_three_flags)
+    clock.advance(dt.timedelta(minutes=5))
+    acked = invoke(settings, clock, "flag", "ack", "1", "--by", "Anna Lee")
+    assert (acked.exit_code, acked.stdout) == (0, (
+        "Acknowledged flag #1.\n"
+        "The card in the nurse group was not updated (FOLLOWUP_BOT_TOKEN is not set).\n"
+    ))  # fmt: skip
+    again = invoke(settings, clock, "flag", "ack", "1", "--by", "Li Wei")
+    assert (again.exit_code, again.stdout, again.stderr) == (
+        1, "", "Error: Flag #1 was already acknowledged by Anna Lee.\n",
+    )  # fmt: skip
+    resolved = invoke(settings, clock, "flag", "resolve", "2", "--by", "Li Wei",
+                      "--outcome", "clinic", "--note", "Seen  by Dr Chen on Friday")  # fmt: skip
+    assert (resolved.exit_code, resolved.stdout) == (0, "Resolved flag #2.\n")
+
+    async def check(w: NurseWorld) -> None:
+        first, second = await w.flag(1), await w.flag(2)
+        assert (first.status, first.acknowledged_by, first.acknowledged_at) == (
+            "acknowledged", "Anna Lee", START + dt.timedelta(minutes=25),
+        )  # fmt: skip
+        assert (second.status, second.resolved_by, second.resolution_note) == (
+            "resolved", "Li Wei", "Booked clinic review — Seen by Dr Chen on Friday",
+        )  # fmt: skip
+        events = [(e.actor, e.action, e.entity_id, e.detail) for e in await w.audit()
+                  if e.actor.startswith("cli:")]  # fmt: skip
+        assert events == [
+            ("cli:Anna Lee", "flag.acknowledged", "1", {"level": "red", "patient": "P-001",
+             "rule": "red_fever", "via": "cli"}),
+            ("cli:Li Wei", "flag.resolved", "2", {"level": "amber", "patient": "P-002",
+             "rule": "amber_leg_pain_high", "via": "cli", "outcome": "clinic", "note": True}),
+        ]  # fmt: skip
+
+    world(check)
+    listed = invoke(settings, clock, "flags", "--status", "all", "--json")
+    assert [f["status"] for f in json.loads(listed.stdout)] == ["acknowledged", "resolved"]
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "message"),
+    [
+        (("flag", "ack", "99", "--by", "Anna"), 2, "There is no flag #99."),
+        (("flag", "resolve", "1", "--by", "Anna"), 2, "give --outcome or --note (or both)"),
+        (("flag", "resolve", "1", "--by", "Anna", "--note", "  "), 2,
+         "give --outcome or --note (or both)"),
+        (("flag", "resolve", "1", "--by", "Anna", "--note", "x" * 501), 2,
+         "The note is too long (at most 500 characters)."),
+        (("flag", "resolve", "1", "--by", "Anna", "--outcome", "home"), 2,
+         "Invalid value for '--outcome': 'home' is not one of 'fine', 'ed', 'clinic'."),
+        (("flag", "ack", "1"), 2, "Missing option '--by'."),
+    ],
+)  # fmt: skip
+def test_bad_flag_commands_are_one_line_errors(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any],
+    args: tuple[str, ...], exit_code: int, message: str,
+) -> None:  # fmt: skip
+    world(_three_flags)
+    result = invoke(settings, clock, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        exit_code,
+        "",
+        f"Error: {message}\n",
+    )
+
+    async def untouched(w: NurseWorld) -> None:
+        assert (await w.flag(1)).status == "open"
+        assert [e.action for e in await w.audit() if e.action.startswith("flag.")] == [
+            "flag.raised", "flag.raised",
+        ]  # fmt: skip
+
+    world(untouched)
+
+
+def test_checkin_now(settings: Settings, clock: FakeClock, world: Callable[..., Any]) -> None:
+    async def enrol(w: NurseWorld) -> None:
+        await w.enrol("P-001", surgery_date=dt.date(2026, 3, 1))
+        await w.link("P-001", 5001)
+
+    world(enrol)
+    unknown = invoke(settings, clock, "checkin", "now", "--ref", "P-404")
+    assert (unknown.exit_code, unknown.stderr) == (
+        1, "Error: No enrolled patient with reference 'P-404'.\n",
+    )  # fmt: skip
+    sent = invoke(settings, clock, "checkin", "now", "--ref", "P-001")
+    assert (sent.exit_code, sent.stdout) == (0, (
+        "The before surgery check-in goes to P-001 now (unless it is night-time for the patient).\n"
+    ))  # fmt: skip
+
+    async def audited(w: NurseWorld) -> None:
+        [event] = await w.audit("checkin.sent_now")
+        assert (event.actor, event.detail["patient"], event.detail["spec"]) == (
+            "cli", "P-001", "baseline",
+        )  # fmt: skip
+
+    world(audited)
+
+
+def test_report_as_text_and_json(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    async def cohort(w: NurseWorld) -> None:
+        await w.raise_flags({"leg_pain": 8, "walking": {"metres": None, "category": "under_50"}},
+                            day=None)  # fmt: skip
+        await w.raise_flags({"leg_pain": 5, "walking": {"metres": None, "category": "m50_100"}})
+        await w.raise_flags({"leg_pain": 6}, ref="P-002", day=None)
+        await w.raise_flags({"leg_pain": 6, "back_pain": 2}, ref="P-002")
+
+    world(cohort)
+    text = invoke(settings, clock, "report").stdout
+    lines = text.splitlines()
+    assert lines[:5] == [
+        "Cohort: 2 patients",
+        "",
+        "Time point       Answered  Rate   Leg  Back  Walking          MIC leg",
+        "Before surgery        2/2  100%     7     –  Less than 50 m         –",
+        "Day 1                 2/2  100%   5.5     2  50–100 m             1/2",
+    ]
+    assert "Open flags: red 0 · amber 0 · info 0" in lines
+    assert lines[-9:] == [
+        "Patient P-001",
+        "  Before surgery: leg 8 · walking Less than 50 m",
+        "  Day 1: leg 5 (−3) · walking 50–100 m",
+        "  Leg pain now 5 (before surgery 8, −3): minimal important change reached "
+        "(2 points or 30%).",
+        "",
+        "Patient P-002",
+        "  Before surgery: leg 6",
+        "  Day 1: leg 6 (±0) · back 2",
+        "  Leg pain now 6 (before surgery 6, ±0): minimal important change not reached "
+        "(2 points or 30%).",
+    ]
+    data = json.loads(invoke(settings, clock, "report", "--json").stdout)
+    assert data["patients"] == 2
+    day_1 = next(p for p in data["time_points"] if p["time_point"] == "day_1")
+    assert (day_1["response_rate"], day_1["median_leg_pain"], day_1["leg_pain_mic_reached"],
+            day_1["leg_pain_mic_assessed"]) == (1.0, 5.5, 1, 2)  # fmt: skip
+    first = data["per_patient"][0]
+    assert first["baseline"]["leg_pain"] == 8
+    assert first["points"][0] == {
+        "time_point": "day_1", "day": 1, "status": "completed", "answered_by": "patient",
+        "leg_pain": 5, "back_pain": None, "numbness": None, "walking": "m50_100", "pgic": None,
+        "leg_pain_change": -3, "back_pain_change": None, "walking_change": 1,
+        "leg_pain_mic_reached": True, "back_pain_mic_reached": None,
+    }  # fmt: skip
