@@ -4,10 +4,11 @@ Every query starts from an index on ``checkin``: ``ix_checkin_status_due`` (due 
 claims), ``ix_checkin_next_reminder`` (reminders), ``ix_checkin_status_closes`` (windows to
 close) and ``ix_checkin_status_streak`` (misses the consecutive-missed check has not seen).
 
-Exactly-once dispatch: :func:`claim_due` turns ``scheduled`` rows into ``sending`` in one
-``UPDATE … WHERE id IN (SELECT … ) AND status = 'scheduled' RETURNING``. On PostgreSQL the
-inner select takes ``FOR UPDATE SKIP LOCKED``, so concurrent dispatchers claim disjoint rows
-without waiting; on SQLite the single statement is atomic (one writer at a time).
+Exactly-once dispatch: :func:`claim_due` turns ``scheduled`` rows into ``sending`` with
+``UPDATE … WHERE id IN (…) AND status = 'scheduled' RETURNING``. On PostgreSQL the ids come
+from a ``SELECT … FOR UPDATE SKIP LOCKED`` in the same transaction, so concurrent
+dispatchers claim disjoint rows without waiting for each other; on SQLite the ids come from
+a subquery of the same statement, which is atomic (one writer at a time).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, exists, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -195,11 +196,17 @@ async def claim_due(
         .order_by(due.due_at, due.id)
         .limit(limit)
     )
+    chosen: Select[int] | list[int] = candidates
     if _postgres(session):
-        candidates = candidates.with_for_update(of=due, skip_locked=True)
+        # Lock first, in a statement of its own: inside ``IN (…)`` PostgreSQL may run the
+        # locking subquery more than once and so update more than ``limit`` rows.
+        locked = candidates.with_for_update(of=due, skip_locked=True)
+        chosen = list((await session.scalars(locked)).all())
+        if not chosen:
+            return []
     result = await session.execute(
         update(Checkin)
-        .where(Checkin.id.in_(candidates), Checkin.status == "scheduled")
+        .where(Checkin.id.in_(chosen), Checkin.status == "scheduled")
         .values(status="sending", claimed_by=instance, claimed_at=now)
         .returning(Checkin.id, Checkin.attempts, Checkin.reminder_times)
         .execution_options(synchronize_session=False)
