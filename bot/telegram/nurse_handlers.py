@@ -50,7 +50,13 @@ from bot.nurse.access import Nurse
 from bot.nurse.cards import note_prompt_flag_id
 from bot.nurse.enrol_input import parse_surgery_date, parse_timezone, parse_yes_no
 from bot.nurse.service import NURSE_KIND, NurseService
-from bot.services.enrolment import EnrolmentError, normalise_language, validate_ref
+from bot.services.enrolment import (
+    MAX_DAYS_SINCE_SURGERY,
+    MAX_DAYS_UNTIL_SURGERY,
+    EnrolmentError,
+    normalise_language,
+    validate_ref,
+)
 from bot.services.transport import DeliveryError
 from bot.settings import Settings
 from bot.telegram.transport import translate_error
@@ -129,6 +135,7 @@ class _Draft:
     surgery_date: dt.date | None = None
     language: str = "en"
     timezone: str = ""
+    caregiver: bool | None = None
 
 
 def _nurse(update: Update) -> Nurse:
@@ -279,13 +286,23 @@ class NurseHandlers:
         return DATE
 
     async def enroll_date(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Take the surgery date; ask for the language."""
+        """Take the surgery date; ask for the language (or finish, when correcting it)."""
         message, text = self._text(update)
-        when = parse_surgery_date(text, self._service.ward_today())
+        today = self._service.ward_today()
+        when = parse_surgery_date(text, today)
         if when is None:
             await message.reply_text("Please send a date like 2026-03-02, or today / yesterday.")
             return DATE
-        self._draft(update).surgery_date = when
+        if not -MAX_DAYS_UNTIL_SURGERY <= (today - when).days <= MAX_DAYS_SINCE_SURGERY:
+            await message.reply_text(
+                f"The date of surgery must be within the last {MAX_DAYS_SINCE_SURGERY} days "
+                f"or the next {MAX_DAYS_UNTIL_SURGERY}. Please send it again."
+            )
+            return DATE
+        draft = self._draft(update)
+        draft.surgery_date = when
+        if draft.caregiver is not None:  # the date was refused at the end: finish now
+            return await self._finish(update, message, draft)
         await message.reply_text(
             "3/5 The patient's language:", reply_markup=_keyboard(LANGUAGE_BUTTONS)
         )
@@ -335,11 +352,15 @@ class NurseHandlers:
             )
             return CAREGIVER
         draft = self._draft(update)
-        assert draft.surgery_date is not None
+        draft.caregiver = caregiver
+        return await self._finish(update, message, draft)
+
+    async def _finish(self, update: Update, message: Message, draft: _Draft) -> int:
+        assert draft.surgery_date is not None and draft.caregiver is not None
         try:
             invitation = await self._service.enrol(
                 _nurse(update), ref=draft.ref, surgery_date=draft.surgery_date,
-                language=draft.language, timezone=draft.timezone, caregiver_helps=caregiver,
+                language=draft.language, timezone=draft.timezone, caregiver_helps=draft.caregiver,
             )  # fmt: skip
         except EnrolmentError as exc:
             if exc.code.startswith("surgery_date"):

@@ -250,3 +250,20 @@ async def test_enroll_in_the_group_points_to_a_private_chat(nurse_harness: Nurse
     assert (await h.next_message(GROUP)).text == (
         "Please use /enroll in a private chat with me: the invite link is for the patient only."
     )
+
+
+async def test_enroll_asks_again_for_a_surgery_date_out_of_range(
+    nurse_harness: NurseHarness,
+) -> None:
+    h = nurse_harness
+    await h.sandbox.send_command(ANNA, "enroll")
+    await h.next_message(ANNA, "1/5")
+    await h.sandbox.send_text(ANNA, "P-043")
+    await h.next_message(ANNA, "2/5")
+    await h.sandbox.send_text(ANNA, "2025-03-01")
+    assert (await h.next_message(ANNA)).text == (
+        "The date of surgery must be within the last 365 days or the next 90. "
+        "Please send it again."
+    )
+    await h.sandbox.send_text(ANNA, "2026-03-02")
+    assert (await h.next_message(ANNA)).text == "3/5 The patient's language:"
