@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     ChatMember,
     ChatMemberRestricted,
     Message,
@@ -66,6 +68,7 @@ __all__ = [
     "NURSE_JOB",
     "NurseHandlers",
     "TelegramNurseDirectory",
+    "register_nurse_commands",
     "schedule_nurse_jobs",
 ]
 
@@ -433,3 +436,19 @@ def schedule_nurse_jobs(
         await service.sweep()
 
     job_queue.run_repeating(sweep, interval=interval_seconds, first=1.0, name=NURSE_JOB)
+
+
+async def register_nurse_commands(bot: Bot, settings: Settings) -> None:
+    """Show the nurse commands in the nurse group's menu and in listed nurses' chats.
+
+    A listed nurse who never opened a chat with the bot is skipped (Telegram refuses it).
+    """
+    commands = [BotCommand(name, description) for name, description in NURSE_COMMANDS]
+    chats = sorted(settings.nurse_user_ids)
+    if settings.nurse_chat_id is not None:
+        chats.insert(0, settings.nurse_chat_id)
+    for chat_id in chats:
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:
+            log.info("nurse commands not set for chat %s: %s", chat_id, exc.message)
