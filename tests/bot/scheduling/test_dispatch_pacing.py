@@ -1,0 +1,185 @@
+"""Pacing, retries and quiet-hour zones, without the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from scheduling_support import local
+
+from bot.scheduling import ClaimExpired, DispatchPolicy, PacedTransport, Pacer, QuietZones
+from bot.services.replies import Edit, Keyboard, Outgoing
+from bot.services.transport import Blocked, DeliveryError, RetryLater, Transient
+from surveys.model import Schedule
+
+
+class Wall:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class Scripted:
+    """A transport that fails as scripted, then succeeds; records when each send happened."""
+
+    def __init__(self, wall: Wall, *errors: DeliveryError) -> None:
+        self.wall = wall
+        self.errors = list(errors)
+        self.at: list[tuple[int, float]] = []
+
+    async def send(self, chat_id: int, message: Outgoing) -> int:
+        if self.errors:
+            raise self.errors.pop(0)
+        self.at.append((chat_id, self.wall.now))
+        return len(self.at)
+
+    async def edit(self, chat_id: int, edit: Edit) -> None:
+        await self.send(chat_id, Outgoing(edit.text))
+
+    async def send_photo(
+        self, chat_id: int, png: bytes, caption: str, keyboard: Keyboard = ()
+    ) -> int:
+        return await self.send(chat_id, Outgoing(caption))
+
+
+def paced(wall: Wall, transport: Scripted, **policy: object) -> PacedTransport:
+    pacer = Pacer(None, 1.0, sleep=wall.sleep, monotonic=wall.time)
+    return PacedTransport(
+        transport, pacer, DispatchPolicy(**policy),  # type: ignore[arg-type]
+        sleep=wall.sleep, monotonic=wall.time,
+    )  # fmt: skip
+
+
+async def test_messages_to_one_chat_are_a_second_apart_and_other_chats_do_not_wait() -> None:
+    wall = Wall()
+    transport = Scripted(wall)
+    sender = paced(wall, transport)
+
+    for chat_id in (1, 1, 2, 1, 3):
+        await sender.send(chat_id, Outgoing("x"))
+
+    assert transport.at == [(1, 0.0), (1, 1.0), (2, 1.0), (1, 2.0), (3, 2.0)]
+
+
+async def test_a_rate_limit_pauses_every_chat_for_retry_after() -> None:
+    wall = Wall()
+    transport = Scripted(wall, RetryLater(7))
+    sender = paced(wall, transport)
+
+    await sender.send(1, Outgoing("x"))
+    await sender.send(2, Outgoing("y"))
+
+    assert transport.at == [(1, 7.0), (2, 7.0)]
+
+
+@pytest.mark.parametrize(
+    ("errors", "raised", "sent_at"),
+    [
+        # backoff 0.5 s, then the chat's next one-second slot
+        ((Transient("Timed out"),), None, 1.0),
+        ((Transient("a"), Transient("b")), None, 2.0),  # backoff 0.5 s, then 1 s
+        ((Transient("a"), Transient("b"), Transient("c")), Transient, None),  # 3 tries
+        ((RetryLater(2), RetryLater(2), RetryLater(2)), None, 6.0),
+        ((RetryLater(2),) * 4, RetryLater, None),  # 3 rate limits waited out, not 4
+        ((RetryLater(31),), RetryLater, None),  # longer than max_retry_after: give it back
+        ((Blocked("Forbidden"),), Blocked, None),
+        ((DeliveryError("Bad Request"),), DeliveryError, None),
+    ],
+)
+async def test_retries_by_kind_of_error(
+    errors: tuple[DeliveryError, ...], raised: type[DeliveryError] | None, sent_at: float | None
+) -> None:
+    wall = Wall()
+    transport = Scripted(wall, *errors)
+    sender = paced(wall, transport)
+
+    if raised is None:
+        await sender.send(1, Outgoing("x"))
+    else:
+        with pytest.raises(raised):
+            await sender.send(1, Outgoing("x"))
+    assert transport.at == ([] if sent_at is None else [(1, sent_at)])
+    assert transport.errors == []
+
+
+async def test_no_message_starts_after_the_deadline() -> None:
+    wall = Wall()
+    transport = Scripted(wall, RetryLater(5))
+    sender = paced(wall, transport).until(4.0)
+
+    with pytest.raises(ClaimExpired):
+        await sender.send(1, Outgoing("x"))
+    assert transport.at == []
+
+
+async def test_edits_are_paced_like_messages() -> None:
+    wall = Wall()
+    transport = Scripted(wall)
+    sender = paced(wall, transport)
+
+    await sender.send(1, Outgoing("x"))
+    await sender.edit(1, Edit(1, "y"))
+
+    assert transport.at == [(1, 0.0), (1, 1.0)]
+
+
+def test_pacer_refuses_a_rate_that_is_not_positive() -> None:
+    with pytest.raises(ValueError, match="rate must be positive"):
+        Pacer(0)
+
+
+@pytest.mark.parametrize(
+    ("utc", "quiet", "awake"),
+    [
+        (
+            "2026-03-02 12:59:59",  # 20:59:59 in Shanghai, 07:59:59 in New York
+            {"Australia/Sydney", "Pacific/Auckland", "America/New_York"},
+            {"Asia/Shanghai", "Europe/London", "Asia/Kolkata"},
+        ),
+        (
+            "2026-03-02 13:00:00",  # 21:00 in Shanghai
+            {"Asia/Shanghai", "Australia/Sydney"},
+            {"Europe/London", "America/New_York", "Asia/Kolkata"},
+        ),
+        (
+            "2026-03-02 15:30:00",  # 21:00 in Kolkata (UTC+5:30)
+            {"Asia/Kolkata", "Asia/Shanghai"},
+            {"Europe/London", "America/New_York"},
+        ),
+        (
+            "2026-03-29 20:00:00",  # 21:00 in London, summer time since this morning
+            {"Europe/London", "Asia/Shanghai"},
+            {"America/New_York", "UTC"},
+        ),
+        (
+            "2026-03-08 12:00:00",  # 08:00 in New York, summer time since this morning
+            {"Asia/Tokyo", "Australia/Sydney"},
+            {"America/New_York", "Europe/London", "Asia/Shanghai"},
+        ),
+    ],
+)
+def test_quiet_zones_follow_each_zones_wall_clock(
+    utc: str, quiet: set[str], awake: set[str]
+) -> None:
+    zones = QuietZones(Schedule()).at(local("UTC", utc))
+    assert quiet <= zones
+    assert not awake & zones
+
+
+def test_quiet_zones_are_computed_once_a_minute() -> None:
+    quiet = QuietZones(Schedule(), frozenset({"Asia/Shanghai", "Europe/London"}))
+    at = dt.datetime(2026, 3, 2, 13, 0, 5, tzinfo=dt.UTC)
+
+    first = quiet.at(at)
+    again = quiet.at(at + dt.timedelta(seconds=50))
+    later = quiet.at(at - dt.timedelta(seconds=10))
+
+    assert first is again and first == {"Asia/Shanghai"}
+    assert later == frozenset()
