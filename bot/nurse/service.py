@@ -211,6 +211,8 @@ class NurseService:
 
     async def notify_pending(self) -> int:
         """Card every red or amber flag not carded yet; returns how many were sent."""
+        if self._settings.nurse_chat_id is None:
+            return 0  # no group to card to: flags wait in /flags and `followup flags`
         async with self._sessions() as session:
             waiting = [f for f in await list_flags(session, statuses=UNRESOLVED,
                                                    levels=CARD_LEVELS, limit=1000)
