@@ -1,5 +1,6 @@
 """The nurse side running against the loopback Bot API sandbox: real ``telegram.Bot``,
-real handlers, a fake clock for the service and a fresh database.
+real handlers (nurse handlers first, then the patient handlers, as the assembly adds them),
+a fake clock for the services and a fresh database.
 
 The nurse group (-100) holds Anna (101, listed in FOLLOWUP_NURSE_USER_IDS, with a username
 for mentions), Li (102, an administrator) and Bob (103, a member). Omar (200) is a patient
@@ -20,7 +21,9 @@ from bot.app import running
 from bot.clock import FakeClock
 from bot.nurse.service import NurseService
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, ChatMemberStatus, SentMessage
+from bot.services.conversation import ConversationService
 from bot.settings import load_settings
+from bot.telegram.handlers import PatientHandlers
 from bot.telegram.nurse_handlers import NurseHandlers, TelegramNurseDirectory
 from bot.telegram.transport import TelegramTransport
 from storage.db import create_engine, session_factory
@@ -88,7 +91,10 @@ async def nurse_harness(db_url: str) -> AsyncIterator[NurseHarness]:
         bot = application.bot
         service = NurseService(sessions, survey, settings, clock, TelegramTransport(bot),
                                TelegramNurseDirectory(bot))  # fmt: skip
+        conversation = ConversationService(sessions, survey, settings, clock)
         application.add_handlers(NurseHandlers(service, settings).handlers())
+        patients = PatientHandlers(conversation, TelegramTransport(bot), notifier=service)
+        application.add_handlers(patients.handlers())  # after the nurse handlers, as assembled
         try:
             async with running(application, poll_timeout=1):
                 yield NurseHarness(sessions, survey, settings, clock, sandbox, service, bot)

@@ -1,0 +1,61 @@
+"""From a patient's answer to the nurses' card: the patient handlers notify the nurse service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.bot.nurse.conftest import ANNA, GROUP, NurseHarness
+
+PATIENT = 5001
+
+
+async def _tap(h: NurseHarness, label: str, then: str) -> None:
+    await h.sandbox.press_button(PATIENT, label)
+    await h.next_message(PATIENT, then)
+
+
+async def test_a_red_flag_answer_is_carded_in_the_nurse_group_at_once(
+    nurse_harness: NurseHarness,
+) -> None:
+    h = nurse_harness
+    enrolment = await h.enrol("P-001")
+    h.sandbox.create_private_chat(PATIENT, "Ann")
+    await h.sandbox.send_command(PATIENT, "start", enrolment.token)
+    await h.next_message(PATIENT, "Welcome")
+    await _tap(h, "OK, I agree", "Which language")
+    await _tap(h, "English", "1/")
+    await _tap(h, "8", "2/")
+    await _tap(h, "5", "3/")
+    await _tap(h, "No", "4/")
+    await h.sandbox.send_text(PATIENT, "40 m")
+    await h.next_message(PATIENT, "Thank you")
+
+    h.clock.advance(dt.timedelta(days=1))
+    await h.sandbox.send_text(PATIENT, "hello")  # the day-1 check-in is due: opened now
+    await h.next_message(PATIENT, "1/")
+    await _tap(h, "6", "2/")
+    await _tap(h, "5", "3/")
+    await _tap(h, "I have none", "4/")
+    await h.sandbox.send_text(PATIENT, "30 m")
+    await h.next_message(PATIENT, "5/")
+    await _tap(h, "Much better", "6/")
+    await h.sandbox.press_button(
+        PATIENT, "▫️ New weakness in a leg or foot, a dragging foot, or a fall"
+    )
+    await h.sandbox.press_button(PATIENT, "Done ✔")
+    await h.next_message(PATIENT, "7/")
+
+    card = await h.next_message(GROUP)
+    assert card.text == (
+        "🔴 RED · flag #1 · patient P-001 · day 1 post-op\n"
+        "Red flag: new weakness in a leg or foot, foot drop or falls\n"
+        "红色警报：新出现腿或脚无力、足下垂或摔倒\n"
+        "Reported: New weakness in a leg or foot, a dragging foot, or a fall\n"
+        "\n"
+        "Raised 03 Mar 09:00"
+    )
+    await h.sandbox.press_button(GROUP, "Acknowledge", user_id=ANNA)
+    assert (await h.next_message(GROUP)).text == (
+        card.text + "\n✅ Acknowledged by Anna Lee, 03 Mar 09:00"
+    )
+    assert h.sandbox.violations == ()
