@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.cli.root import (
     EXIT_FAILED,
@@ -34,6 +35,7 @@ from bot.nurse.service import ActionResult, NurseService
 from bot.nurse.summary import cohort_json, cohort_text
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.services.transport import DeliveryError, Transport
+from bot.settings import Settings
 from bot.telegram.transport import TelegramTransport
 from storage.records import FlagRecord
 
@@ -65,20 +67,33 @@ class _NoBot:
 
 @asynccontextmanager
 async def _service(app: CliApp) -> AsyncIterator[NurseService]:
+    """The nurse service on the configured database; cards are edited when Telegram answers."""
     settings = app.settings
     survey = configured_survey(settings)
     async with open_database(settings) as sessions:
-        if settings.bot_token is None:
-            yield NurseService(sessions, survey, settings, app.clock, _NoBot())
-            return
-        bot = Bot(
-            settings.bot_token.get_secret_value(),
-            base_url=settings.telegram_api_url,
-            base_file_url=settings.telegram_api_url.replace("/bot", "/file/bot"),
-        )
-        transport: Transport = TelegramTransport(bot)
-        async with bot:
+        bot = _bot(settings)
+        if bot is not None:
+            try:
+                await bot.initialize()
+            except TelegramError as exc:
+                click.echo(f"Telegram unreachable ({exc.message}): cards are not edited.", err=True)
+                bot = None
+        transport: Transport = TelegramTransport(bot) if bot is not None else _NoBot()
+        try:
             yield NurseService(sessions, survey, settings, app.clock, transport)
+        finally:
+            if bot is not None:
+                await bot.shutdown()
+
+
+def _bot(settings: Settings) -> Bot | None:
+    if settings.bot_token is None:
+        return None
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.telegram_api_url.replace("/bot", "/file/bot"),
+    )
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
+from pydantic import SecretStr
+from telegram import Bot
 
 from bot.cli import root
 from bot.cli.root import CliApp
 from bot.clock import FakeClock
+from bot.nurse.service import NurseService
+from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox
 from bot.settings import Settings, load_settings
+from bot.telegram.transport import TelegramTransport
 from storage.db import create_engine, session_factory
 from storage.flags import set_flag
 from surveys.loader import load_default_survey
@@ -40,17 +46,21 @@ def world(settings: Settings, clock: FakeClock) -> Iterator[Callable[..., Any]]:
     """Run ``action(world)`` on the test database in its own event loop."""
 
     def call(action: Callable[[NurseWorld], Awaitable[T]]) -> T:
-        async def go() -> T:
-            engine = create_engine(settings.database_url)
-            try:
-                found = NurseWorld(session_factory(engine), load_default_survey(), settings, clock)
-                return await action(found)
-            finally:
-                await engine.dispose()
-
-        return asyncio.run(go())
+        return asyncio.run(_in_world(settings, clock, action))
 
     yield call
+
+
+async def _in_world(
+    settings: Settings, clock: FakeClock, action: Callable[[NurseWorld], Awaitable[T]]
+) -> T:
+    engine = create_engine(settings.database_url)
+    try:
+        return await action(
+            NurseWorld(session_factory(engine), load_default_survey(), settings, clock)
+        )
+    finally:
+        await engine.dispose()
 
 
 def invoke(settings: Settings, clock: FakeClock, *args: str) -> Result:
@@ -233,3 +243,63 @@ def test_report_as_text_and_json(
         "leg_pain_change": -3, "back_pain_change": None, "walking_change": 1,
         "leg_pain_mic_reached": True, "back_pain_mic_reached": None,
     }  # fmt: skip
+
+
+@pytest.fixture
+def sandbox_in_a_thread() -> Iterator[BotApiSandbox]:
+    """The Bot API sandbox serving from its own event loop, for commands that run their own."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    sandbox = BotApiSandbox(token=DEFAULT_TOKEN)
+    asyncio.run_coroutine_threadsafe(sandbox.start(), loop).result(10)
+    try:
+        yield sandbox
+    finally:
+        asyncio.run_coroutine_threadsafe(sandbox.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def test_ack_from_the_cli_edits_the_card_in_the_nurse_group(
+    settings: Settings, clock: FakeClock, db_url: str, sandbox_in_a_thread: BotApiSandbox
+) -> None:
+    sandbox = sandbox_in_a_thread
+    sandbox.add_user(101, "Anna")
+    sandbox.create_group(-100, "Spine ward nurses", {101: "member"})
+    with_bot = settings.model_copy(
+        update={"bot_token": SecretStr(DEFAULT_TOKEN), "telegram_api_url": sandbox.base_url}
+    )
+
+    async def card(w: NurseWorld) -> None:
+        await w.raise_flags({"red_flags": ["fever"]})
+        async with Bot(DEFAULT_TOKEN, base_url=sandbox.base_url) as bot:
+            service = NurseService(
+                w.sessions, w.survey, w.settings, w.clock, TelegramTransport(bot)
+            )
+            assert await service.notify_pending() == 1
+
+    asyncio.run(_in_world(with_bot, clock, card))
+    clock.advance(dt.timedelta(minutes=3))
+    result = invoke(with_bot, clock, "flag", "ack", "1", "--by", "Anna Lee")
+    assert (result.exit_code, result.stdout) == (0, "Acknowledged flag #1.\n")
+    shown = sandbox.transcript(-100).last
+    assert shown.text is not None
+    assert shown.text.endswith("Raised 02 Mar 09:00\n✅ Acknowledged by Anna Lee, 02 Mar 09:03")
+    assert shown.button_labels == ("Resolve",)
+
+
+def test_an_unreachable_bot_api_leaves_the_card_and_says_so(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    world(_three_flags)
+    offline = settings.model_copy(update={
+        "bot_token": SecretStr(DEFAULT_TOKEN), "telegram_api_url": "http://127.0.0.1:9/bot",
+    })  # fmt: skip
+    result = invoke(offline, clock, "flag", "ack", "1", "--by", "Anna Lee")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("Telegram unreachable (")
+    assert result.stdout == (
+        "Acknowledged flag #1.\nThe card in the nurse group was not updated (see the log).\n"
+    )
