@@ -2,12 +2,13 @@
 
 Cards go to the nurse group through a :class:`~bot.services.transport.Transport`; the
 database says what was sent (``notified_at``, ``card_chat_id``, ``card_message_id``,
-``escalated_at``), so every periodic step is idempotent and picks up after a restart:
+``escalated_at``), so every periodic step is idempotent and picks up after a restart. A card
+is recorded after it is sent: a crash in between repeats it rather than losing it.
 
 * :meth:`NurseService.notify_pending` cards every red or amber flag not yet carded (info
   flags raise no alert: they wait in ``/flags`` and the digest);
 * :meth:`NurseService.escalate_due` posts an open red flag again, with a mention, once it
-  has waited ``escalate_after_minutes`` unacknowledged (once per flag);
+  has waited ``escalate_after_minutes`` unacknowledged (once per flag: ``escalated_at``);
 * :meth:`NurseService.digest_due` posts the amber and info queue once per ward day from
   ``digest_at`` (ward time = ``default_timezone``), remembered as a ``digest.sent`` audit
   event for that date.
@@ -22,7 +23,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -276,24 +277,17 @@ class NurseService:
         return f"🔔 {who}: red flag not acknowledged for {minutes} minutes. Please act now."
 
     async def _escalate(self, flag_id: int, chat_id: int, now: dt.datetime) -> bool:
+        """Send first, then record: a crash in between escalates twice rather than never."""
         async with self._cards:
+            flag = await self._flag(flag_id)
+            if flag is None or flag.status != "open" or flag.escalated_at is not None:
+                return False
+            flag = replace(flag, escalated_at=now)
+            card = self.card(flag, chat_id, mention=await self._mention())
+            message_id = await self._transport.send(chat_id, card)
             async with self._sessions.begin() as session:
-                flag = await get_flag(session, flag_id)
-                if flag is None or flag.status != "open" or flag.escalated_at is not None:
-                    return False
-                await set_flag(session, flag_id, escalated_at=now)
-                flag = await get_flag(session, flag_id)
-            assert flag is not None
-            try:
-                message_id = await self._transport.send(
-                    chat_id, self.card(flag, chat_id, mention=await self._mention())
-                )
-            except DeliveryError:
-                async with self._sessions.begin() as session:
-                    await set_flag(session, flag_id, escalated_at=None)
-                raise
-            async with self._sessions.begin() as session:
-                await set_flag(session, flag_id, card_chat_id=chat_id, card_message_id=message_id,
+                await set_flag(session, flag_id, escalated_at=now, card_chat_id=chat_id,
+                               card_message_id=message_id,
                                notified_at=flag.notified_at or now)  # fmt: skip
                 await record_audit(
                     session, at=now, actor="system", action="flag.escalated", entity="flag",
