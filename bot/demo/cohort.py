@@ -25,7 +25,7 @@ from bot.demo.session import DemoError, DemoPatient, DemoSession
 from bot.sandbox import SentMessage
 from bot.texts import T
 from storage.records import CheckinRecord
-from surveys.model import Language, Question, Survey
+from surveys.model import Language, Option, Question, Survey
 
 __all__ = [
     "COHORT_PATTERN",
@@ -222,7 +222,6 @@ class CohortDriver:
         self._cohort = tuple(cohort)
         self._survey: Survey = demo.services.survey
         self._actors: list[_Actor] = []
-        self.actions = 0
 
     @property
     def patients(self) -> tuple[DemoPatient, ...]:
@@ -274,7 +273,6 @@ class CohortDriver:
                 actor.last_prompt = last.message_id if last else None
                 return
             await self._answer(actor, last, checkin.day, visit, typed)
-            self.actions += 1
         raise DemoError(f"{actor.patient.ref}: check-in {checkin.spec_id} did not finish")
 
     async def _answer(
@@ -319,7 +317,13 @@ class CohortDriver:
             option = question.option(str(value)) or question.options[0]
             await press(option.label.get(language))
         elif question.type == "multi_choice":
-            await self._choose(actor, message, question, value)
+            chosen = _chosen_options(question, value)
+            if type_it:
+                typed.add(question.id)
+                names = [o.label.get(language) for o in chosen]
+                await self._demo.say(chat_id, ("、" if language == "zh-Hans" else ", ").join(names))
+            else:
+                await self._choose(actor, message, chosen)
         elif question.type == "distance":
             rank = value if isinstance(value, int) else 0
             text = _TYPED_DISTANCE[language].get(rank)
@@ -335,35 +339,31 @@ class CohortDriver:
         else:
             await self._demo.say(chat_id, "1")
 
-    async def _choose(
-        self, actor: _Actor, message: SentMessage, question: Question, value: Any
-    ) -> None:
-        """Tick each chosen option (or "none of these"), then press Done."""
-        language = actor.patient.language
-        wanted = list(value) if isinstance(value, list | tuple) and value else []
-        if not wanted:
-            exclusive = [o.id for o in question.options if o.exclusive]
-            wanted = exclusive[:1] or [question.options[0].id]
-        for option_id in wanted:
-            option = question.option(option_id)
-            if option is None:
-                continue
+    async def _choose(self, actor: _Actor, message: SentMessage, chosen: Sequence[Option]) -> None:
+        """Tick each chosen option, then press Done."""
+        chat_id, language = actor.patient.chat_id, actor.patient.language
+        for option in chosen:
             label = option.label.get(language)
-            current = self._current(actor.patient.chat_id, message.message_id)
+            current = self._current(chat_id, message.message_id)
             button = next(
                 (b for b in current if b.endswith(label) and not b.startswith("✅")), None
             )
             if button is not None:
-                await self._demo.press(actor.patient.chat_id, button, message_id=message.message_id)
-        await self._demo.press(
-            actor.patient.chat_id, T.done_button.get(language), message_id=message.message_id
-        )
+                await self._demo.press(chat_id, button, message_id=message.message_id)
+        await self._demo.press(chat_id, T.done_button.get(language), message_id=message.message_id)
 
     def _current(self, chat_id: int, message_id: int) -> tuple[str, ...]:
         for message in self._demo.messages(chat_id):
             if message.message_id == message_id:
                 return message.button_labels
         return ()
+
+
+def _chosen_options(question: Question, value: Any) -> list[Option]:
+    """The options to choose: ``value``'s ids, else the exclusive "none of these"."""
+    wanted = [question.option(str(v)) for v in value] if isinstance(value, list | tuple) else []
+    chosen = [option for option in wanted if option is not None]
+    return chosen or [o for o in question.options if o.exclusive][:1] or [question.options[0]]
 
 
 def _questions_by_text(survey: Survey, language: Language) -> dict[str, Question]:

@@ -16,9 +16,6 @@ from bot.settings import Settings
 __all__ = ["AutoResult", "run_auto_demo", "run_interactive_demo"]
 
 DEMO_PATIENT_CHAT: Final = 10_001
-NO_SCHEDULER: Final = (
-    "Note: this build has no scheduler yet, so only the pre-operative check-in is sent."
-)
 
 
 @dataclass(frozen=True)
@@ -41,8 +38,6 @@ async def run_auto_demo(
     """Run a seeded synthetic cohort through every check-in of the survey, then summarise."""
     started = time.perf_counter()
     async with DemoSession(data_dir, base_settings=base_settings) as demo:
-        if not demo.has_scheduler:
-            write(NO_SCHEDULER)
         survey = demo.services.survey
         driver = CohortDriver(demo, make_cohort(patients, seed))
         write(f"Enrolling {patients} synthetic patients (seed {seed}) …")
@@ -54,23 +49,24 @@ async def run_auto_demo(
         milestones = sorted({spec.day for spec in survey.schedule.checkins if spec.day})
         for moment in (m for m in moments if m > now):
             demo.clock.set(moment)
-            await demo.run_jobs()
+            await demo.run_jobs(until_idle=False)
             await driver.respond_all()
             day = (demo.local_today() - first_surgery).days
             while milestones and day >= milestones[0]:
                 write(f"  … day {milestones.pop(0)} after surgery")
+        await demo.run_jobs()
         summary = await load_summary(demo.services.sessions, survey)
     seconds = time.perf_counter() - started
     write("")
     write(
         f"Synthetic cohort: {patients} patients, a year of check-ins in {seconds:.1f} s "
-        f"({driver.actions} taps and typed answers)."
+        f"({demo.user_actions} taps and typed answers)."
     )
     write("")
     write(render_summary(survey, summary))
     write("")
     write(f"Database: {demo.database_path}")
-    return AutoResult(summary, demo.database_path, seconds, driver.actions)
+    return AutoResult(summary, demo.database_path, seconds, demo.user_actions)
 
 
 async def run_interactive_demo(
@@ -82,8 +78,6 @@ async def run_interactive_demo(
 ) -> Path:
     """Enrol one patient whose phone is this terminal, and chat until /quit."""
     async with DemoSession(data_dir, base_settings=base_settings) as demo:
-        if not demo.has_scheduler:
-            write(NO_SCHEDULER)
         patient = await demo.enrol_patient(
             "DEMO-001", chat_id=DEMO_PATIENT_CHAT, name="You", surgery_date=demo.local_today()
         )

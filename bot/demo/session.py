@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +34,10 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.app import AnyApplication, Services, build_application, build_services, running
 from bot.clock import FakeClock
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, SentMessage, UserUpdate
+from bot.scheduling import Dispatcher, Pacer
 from bot.services.enrolment import Enrolment, enrol_patient
 from bot.settings import Settings, load_settings
+from bot.telegram.transport import TelegramTransport
 from storage import checkins as checkin_store
 from storage.db import upgrade_async
 from storage.patients import list_patients
@@ -85,10 +87,6 @@ def database_file(data_dir: Path) -> Path:
     return data_dir / DATABASE_NAME
 
 
-JobRunner = Callable[[], Awaitable[None]]
-"""Runs the scheduler's due work once at the current (fake) time."""
-
-
 class DemoSession:
     """Start/stop the sandbox, the bot and the services; act as users; move time."""
 
@@ -110,8 +108,10 @@ class DemoSession:
         self._settings: Settings | None = None
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        self._jobs: JobRunner | None = None
+        self._dispatcher: Dispatcher | None = None
         self._handled: set[int] = set()
+        self.user_actions = 0
+        """Updates users caused (messages, commands, button presses), for the statistics."""
         self._handled_changed = asyncio.Condition()
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -136,11 +136,11 @@ class DemoSession:
         application.add_handler(TypeHandler(Update, self._mark_handled), group=_DONE_GROUP)
         await self._stack.enter_async_context(running(application, poll_timeout=1))
         self._settings, self._services = settings, services
-        self._jobs = _scheduler_jobs(services, application)
+        self._dispatcher = _dispatcher(services, application)
 
     async def stop(self) -> None:
         """Stop the bot (closing the database), then the sandbox."""
-        self._settings = self._services = self._jobs = None
+        self._settings = self._services = self._dispatcher = None
         await self._stack.aclose()
 
     async def __aenter__(self) -> DemoSession:
@@ -170,10 +170,6 @@ class DemoSession:
         if self._services is None:
             raise DemoError("the demo is not running")
         return self._services
-
-    @property
-    def has_scheduler(self) -> bool:
-        return self._jobs is not None
 
     def _demo_settings(self) -> Settings:
         base = self._base_settings or load_settings()
@@ -227,6 +223,7 @@ class DemoSession:
 
     async def _handled_by_bot(self, action: Awaitable[UserUpdate]) -> None:
         update = await action
+        self.user_actions += 1
         if not update.queued:
             return
         try:
@@ -257,10 +254,14 @@ class DemoSession:
         """Today's date on the ward's clock."""
         return self.clock.now().astimezone(ZoneInfo(DEMO_TIMEZONE)).date()
 
-    async def run_jobs(self) -> None:
-        """Let the scheduler do whatever is due at the current time."""
-        if self._jobs is not None:
-            await self._jobs()
+    async def run_jobs(self, *, until_idle: bool = True) -> None:
+        """Let the scheduler do what is due now: one tick, or ticks until nothing is left."""
+        if self._dispatcher is None:
+            raise DemoError("the demo is not running")
+        if until_idle:
+            await self._dispatcher.run_until_idle()
+        else:
+            await self._dispatcher.tick()
 
     async def advance(self, delta: dt.timedelta) -> None:
         await self.advance_to(self.clock.now() + delta)
@@ -318,7 +319,10 @@ def _without_client_rate_limit(application: AnyApplication) -> None:
     application.bot._rate_limiter = None
 
 
-def _scheduler_jobs(services: Services, application: AnyApplication) -> JobRunner | None:
-    """The scheduler's ticks, or None while the scheduler is not part of the bot."""
-    del services, application
-    return None
+def _dispatcher(services: Services, application: AnyApplication) -> Dispatcher:
+    """The scheduler's dispatcher, sending through the bot, unpaced (the sandbox has no limits)."""
+    return Dispatcher(
+        services.sessions, services.survey, services.settings, services.clock,
+        TelegramTransport(application.bot), services.conversation,
+        instance="demo", pacer=Pacer.unlimited(),
+    )  # fmt: skip
