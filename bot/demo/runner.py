@@ -40,7 +40,7 @@ async def run_auto_demo(
     async with DemoSession(data_dir, base_settings=base_settings) as demo:
         survey = demo.services.survey
         driver = CohortDriver(demo, make_cohort(patients, seed))
-        write(f"Enrolling {patients} synthetic patients (seed {seed}) …")
+        write(f"Enrolling {_patients(patients)} (seed {seed}) …")
         await driver.enrol()
         await driver.respond_all()
         first_surgery = demo.local_today()
@@ -59,7 +59,7 @@ async def run_auto_demo(
     seconds = time.perf_counter() - started
     write("")
     write(
-        f"Synthetic cohort: {patients} patients, a year of check-ins in {seconds:.1f} s "
+        f"Synthetic cohort: {_patients(patients)}, a year of check-ins in {seconds:.1f} s "
         f"({demo.user_actions} taps and typed answers)."
     )
     write("")
@@ -67,6 +67,10 @@ async def run_auto_demo(
     write("")
     write(f"Database: {demo.database_path}")
     return AutoResult(summary, demo.database_path, seconds, demo.user_actions)
+
+
+def _patients(count: int) -> str:
+    return f"{count} synthetic patient{'' if count == 1 else 's'}"
 
 
 async def run_interactive_demo(
