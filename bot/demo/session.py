@@ -33,10 +33,12 @@ from telegram.ext import ContextTypes, TypeHandler
 
 from bot.app import AnyApplication, Services, build_application, build_services, running
 from bot.clock import FakeClock
+from bot.nurse import NurseService
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, SentMessage, UserUpdate
 from bot.scheduling import Dispatcher, Pacer
 from bot.services.enrolment import Enrolment, enrol_patient
 from bot.settings import Settings, load_settings
+from bot.telegram.nurse_handlers import TelegramNurseDirectory
 from bot.telegram.transport import TelegramTransport
 from storage import checkins as checkin_store
 from storage.db import upgrade_async
@@ -109,6 +111,7 @@ class DemoSession:
         self._services: Services | None = None
         self._stack = AsyncExitStack()
         self._dispatcher: Dispatcher | None = None
+        self._nurse: NurseService | None = None
         self._handled: set[int] = set()
         self.user_actions = 0
         """Updates users caused (messages, commands, button presses), for the statistics."""
@@ -137,10 +140,14 @@ class DemoSession:
         await self._stack.enter_async_context(running(application, poll_timeout=1))
         self._settings, self._services = settings, services
         self._dispatcher = _dispatcher(services, application)
+        self._nurse = NurseService(
+            services.sessions, services.survey, settings, self.clock,
+            TelegramTransport(application.bot), TelegramNurseDirectory(application.bot),
+        )  # fmt: skip
 
     async def stop(self) -> None:
         """Stop the bot (closing the database), then the sandbox."""
-        self._settings = self._services = self._dispatcher = None
+        self._settings = self._services = self._dispatcher = self._nurse = None
         await self._stack.aclose()
 
     async def __aenter__(self) -> DemoSession:
@@ -255,13 +262,24 @@ class DemoSession:
         return self.clock.now().astimezone(ZoneInfo(DEMO_TIMEZONE)).date()
 
     async def run_jobs(self, *, until_idle: bool = True) -> None:
-        """Let the scheduler do what is due now: one tick, or ticks until nothing is left."""
-        if self._dispatcher is None:
+        """Let the scheduler and the nurses' sweep do what is due now.
+
+        The dispatcher ticks once, or until nothing is left; the sweep cards new flags,
+        escalates unacknowledged red ones and posts the daily digest.
+        """
+        if self._dispatcher is None or self._nurse is None:
             raise DemoError("the demo is not running")
         if until_idle:
             await self._dispatcher.run_until_idle()
         else:
             await self._dispatcher.tick()
+        await self._nurse.sweep()
+
+    async def card_new_flags(self) -> None:
+        """Card flags not carded yet in the nurses' group (after a patient's answer)."""
+        if self._nurse is None:
+            raise DemoError("the demo is not running")
+        await self._nurse.notify_pending()
 
     async def advance(self, delta: dt.timedelta) -> None:
         await self.advance_to(self.clock.now() + delta)

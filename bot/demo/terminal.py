@@ -119,6 +119,7 @@ class Terminal:
                 return
             if line:
                 await self._handle(line)
+                await self._demo.card_new_flags()
                 self._show_new()
 
     async def _handle(self, line: str) -> None:
@@ -258,7 +259,7 @@ class Terminal:
     def _print_nurse_message(self, message: SentMessage) -> None:
         text = message.text or message.caption or ""
         for line in text.splitlines():
-            self._write("│ " + line)
+            self._write(("│ " + line).rstrip())
         if message.photo is not None:
             self._write("│ (a chart picture)")
         labels = [f"[{b.label}]" for row in message.buttons for b in row]

@@ -105,3 +105,33 @@ async def test_a_person_completes_the_baseline_check_in_at_the_terminal(
         "numbness_before": False,
         "walking": {"metres": 300.0, "category": "m100_500"},
     }
+
+
+async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
+    tmp_path: Path, base_settings: Settings
+) -> None:
+    baseline = ["1", "1", "7", "5", "2", "2"]
+    day_1 = ["/days 1", "2", "2", "1", "6", "2", "1", "10", "2", "/quit"]
+    printed, read = script(baseline + day_1)
+
+    await run_interactive_demo(
+        tmp_path / "demo", base_settings=base_settings, read=read, write=printed.append
+    )
+
+    output = "\n".join(printed)
+    assert (
+        "you> /days 1\n── Tue 4 Mar 2025, 10:00 · day 1 after the operation ──\n"
+        "bot: Time for your check-in (day 1 after your operation). It takes about 2 minutes."
+    ) in output
+    assert "     [1] ✅ New trouble passing urine, or losing control of bladder or bowels" in output
+    assert (
+        "you> 10\nbot: ✔ New trouble passing urine, or losing control of bladder or bowels\n"
+        "bot: ⚠️ This answer can be a sign of a problem that needs a doctor today.\n"
+        "     Please call the spine ward now: +86 10 5555 0100."
+    ) in output
+    after_done = output[output.index("you> 10\n") :].splitlines()
+    shown = after_done[: after_done.index("you> 2")]  # before the next line is typed
+    card = shown[shown.index("┌─ the nurses' group received (what the ward team sees):") :]
+    assert card[1].startswith("│ 🔴 RED · flag #1 · patient DEMO-001 · day 1 post-op")
+    assert card[2] == "│ Red flag: new trouble passing urine or loss of bladder or bowel control"
+    assert "bot: Thank you. Your answers are saved and the team can see them." in output
