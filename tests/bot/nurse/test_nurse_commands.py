@@ -262,8 +262,7 @@ async def test_enroll_asks_again_for_a_surgery_date_out_of_range(
     await h.next_message(ANNA, "2/5")
     await h.sandbox.send_text(ANNA, "2025-03-01")
     assert (await h.next_message(ANNA)).text == (
-        "The date of surgery must be within the last 365 days or the next 90. "
-        "Please send it again."
+        "The date of surgery must be within the last 365 days or the next 90. Please send it again."
     )
     await h.sandbox.send_text(ANNA, "2026-03-02")
     assert (await h.next_message(ANNA)).text == "3/5 The patient's language:"
