@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,9 +15,11 @@ from storage.records import FlagRecord
 
 __all__ = [
     "LEVEL_ORDER",
+    "claim_card",
     "get_flag",
     "list_flags",
     "raise_flag",
+    "release_card",
     "set_flag",
 ]
 
@@ -102,3 +104,29 @@ async def set_flag(
         query = query.where(Flag.status.in_(expect_status))
     result = await session.execute(query.values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_card(
+    session: AsyncSession, flag_id: int, *, now: dt.datetime, lease: dt.timedelta
+) -> bool:
+    """Claim the right to post a flag's card (one process wins).
+
+    ``notified_at`` is set before sending; a claim whose card never got a message id and
+    is older than ``lease`` (the sender died) may be claimed again.
+    """
+    stale = and_(Flag.card_message_id.is_(None), Flag.notified_at < now - lease)
+    result = await session.execute(
+        update(Flag)
+        .where(Flag.id == flag_id, or_(Flag.notified_at.is_(None), stale))
+        .values(notified_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_card(session: AsyncSession, flag_id: int) -> None:
+    """Give a card claim back after a failed send, so the next sweep tries again."""
+    await session.execute(
+        update(Flag)
+        .where(Flag.id == flag_id, Flag.card_message_id.is_(None))
+        .values(notified_at=None)
+    )

@@ -44,7 +44,7 @@ from bot.services.transport import DeliveryError, RetryLater, Transport
 from bot.settings import Settings
 from storage.audit import list_audit, record_audit
 from storage.checkins import checkins_for_enrolment, open_checkin, update_checkin
-from storage.flags import get_flag, list_flags, set_flag
+from storage.flags import claim_card, get_flag, list_flags, release_card, set_flag
 from storage.patients import active_enrolment, patient_by_ref
 from storage.records import FlagRecord
 from surveys.model import Survey, Text
@@ -66,6 +66,8 @@ NURSE_KIND: Final = "n"  # callback kind of nurse buttons; patients' kinds are o
 CARD_LEVELS: Final = ("red", "amber")
 UNRESOLVED: Final = ("open", "acknowledged")
 MAX_NOTE_CHARS: Final = 500
+CARD_LEASE = dt.timedelta(minutes=2)
+"""A card claimed this long ago but never posted (its sender died) is posted again."""
 REFUSED = Text("Only ward nurses can do this.", "只有病房护士可以使用这个功能。")
 INVALID_BUTTON = "This button is no longer valid."
 
@@ -215,9 +217,11 @@ class NurseService:
         if self._settings.nurse_chat_id is None:
             return 0  # no group to card to: flags wait in /flags and `followup flags`
         async with self._sessions() as session:
+            stale = self._clock.now() - CARD_LEASE
             waiting = [f for f in await list_flags(session, statuses=UNRESOLVED,
                                                    levels=CARD_LEVELS, limit=1000)
-                       if f.notified_at is None]  # fmt: skip
+                       if f.notified_at is None
+                       or (f.card_message_id is None and f.notified_at < stale)]  # fmt: skip
         sent = 0
         for flag in sorted(waiting, key=lambda f: (f.raised_at, f.id)):
             try:
@@ -228,20 +232,27 @@ class NurseService:
         return sent
 
     async def _notify(self, flag_id: int) -> bool:
+        """Post one flag's card; a claim in the database makes this once across processes."""
         chat_id = self._settings.nurse_chat_id
         if chat_id is None:
             log.warning("FOLLOWUP_NURSE_CHAT_ID is not set: flag %s stays in the queue", flag_id)
             return False
         async with self._cards:
             flag = await self._flag(flag_id)
-            if (flag is None or flag.notified_at is not None or flag.status == "resolved"
-                    or flag.level not in CARD_LEVELS):  # fmt: skip
+            if flag is None or flag.status == "resolved" or flag.level not in CARD_LEVELS:
                 return False
-            message_id = await self._transport.send(chat_id, self.card(flag, chat_id))
             now = self._clock.now()
             async with self._sessions.begin() as session:
-                await set_flag(session, flag.id, notified_at=now, card_chat_id=chat_id,
-                               card_message_id=message_id)  # fmt: skip
+                if not await claim_card(session, flag.id, now=now, lease=CARD_LEASE):
+                    return False  # carded already, or another process is carding it
+            try:
+                message_id = await self._transport.send(chat_id, self.card(flag, chat_id))
+            except DeliveryError:
+                async with self._sessions.begin() as session:
+                    await release_card(session, flag.id)
+                raise
+            async with self._sessions.begin() as session:
+                await set_flag(session, flag.id, card_chat_id=chat_id, card_message_id=message_id)
                 await record_audit(
                     session, at=now, actor="system", action="flag.notified", entity="flag",
                     entity_id=flag.id, detail={"chat": chat_id, "message": message_id,
