@@ -59,8 +59,8 @@ async def run_auto_demo(
     seconds = time.perf_counter() - started
     write("")
     write(
-        f"Synthetic cohort: {_patients(patients)}, a year of check-ins in {seconds:.1f} s "
-        f"({demo.user_actions} taps and typed answers)."
+        f"Synthetic cohort: {patients} patient{'' if patients == 1 else 's'}, a year of "
+        f"check-ins in {seconds:.1f} s ({demo.user_actions:,} taps and typed answers)."
     )
     write("")
     write(render_summary(survey, summary))

@@ -99,7 +99,7 @@ class DemoSession:
         base_settings: Settings | None = None,
         start: dt.datetime = DEMO_START,
     ) -> None:
-        self.data_dir = data_dir
+        self.data_dir = data_dir.expanduser().resolve()
         self.database_path = database_file(data_dir)
         self.clock = FakeClock(start)
         self.sandbox = BotApiSandbox(

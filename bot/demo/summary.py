@@ -15,16 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.nurse.recovery import CohortSummary, cohort_summary, trajectory
 from bot.nurse.summary import label, point_name
+from bot.scheduling import MISSED_RULE, UNREACHABLE_RULE
 from storage.answers import current_answers
 from storage.checkins import checkins_for_enrolment
 from storage.flags import list_flags
 from storage.patients import list_patients
 from surveys.model import Survey
 
-__all__ = ["FLAG_LEVELS", "DemoSummary", "load_summary", "render_summary"]
+__all__ = ["FLAG_LEVELS", "SYSTEM_RULES", "DemoSummary", "load_summary", "render_summary"]
 
 FLAG_LEVELS: Final = ("red", "amber", "info")
 _EVERY_STATUS: Final = ("open", "acknowledged", "resolved")
+SYSTEM_RULES: Final = {
+    MISSED_RULE: "Check-ins missed in a row",
+    UNREACHABLE_RULE: "Patient cannot be reached (blocked the bot or chat gone)",
+}
+"""Flags the scheduler raises, which are not rules of the survey."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,8 @@ class DemoSummary:
     cohort: CohortSummary
     flags_raised: dict[str, int]
     """Every flag ever raised, by level, whatever its status now."""
-    rules_raised: dict[str, int]
-    """Every flag ever raised, by rule id."""
+    rules_raised: tuple[tuple[str, str, int], ...]
+    """(level, rule id, count) of every flag ever raised, red first, then the most frequent."""
 
 
 async def load_summary(sessions: async_sessionmaker[AsyncSession], survey: Survey) -> DemoSummary:
@@ -51,10 +57,17 @@ async def load_summary(sessions: async_sessionmaker[AsyncSession], survey: Surve
             trajectories.append(trajectory(survey, patient.ref, checkins, answers))
         flags = await list_flags(session, statuses=_EVERY_STATUS, limit=1_000_000)
     levels = Counter(flag.level for flag in flags)
+    rules = Counter((flag.level, flag.rule_id) for flag in flags)
+    rank = {level: index for index, level in enumerate(FLAG_LEVELS)}
     return DemoSummary(
         cohort=cohort_summary(survey, trajectories, flags),
         flags_raised={level: levels.get(level, 0) for level in FLAG_LEVELS},
-        rules_raised=dict(Counter(flag.rule_id for flag in flags).most_common()),
+        rules_raised=tuple(
+            (level, rule, count)
+            for (level, rule), count in sorted(
+                rules.items(), key=lambda item: (rank.get(item[0][0], 9), -item[1], item[0][1])
+            )
+        ),
     )
 
 
@@ -78,9 +91,8 @@ def render_summary(survey: Survey, summary: DemoSummary) -> str:
     lines.append(
         "Flags raised: " + " · ".join(f"{level} {raised.get(level, 0)}" for level in FLAG_LEVELS)
     )
-    rules = {rule.id: rule for rule in survey.rules}
-    for rule_id, count in summary.rules_raised.items():
-        rule = rules.get(rule_id)
-        why = rule.description.en if rule is not None else rule_id
-        lines.append(f"  {count:>3} × {why}")
+    described = {rule.id: rule.description.en for rule in survey.rules} | SYSTEM_RULES
+    for level, rule_id, count in summary.rules_raised:
+        why = described.get(rule_id, rule_id.replace("_", " "))
+        lines.append(f"  {level:<6}{count:>3} × {why}")
     return "\n".join(lines)

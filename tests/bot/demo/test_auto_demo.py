@@ -89,7 +89,7 @@ async def test_auto_demo_summary_matches_what_the_database_holds(
         ("DEMO-002", "red_bladder_bowel", "red", "day_3")
     ]
     description = next(r.description.en for r in survey.rules if r.id == "red_bladder_bowel")
-    assert f"    1 × {description}" in output
+    assert f"  red     1 × {description}" in output
 
     # DEMO-004 stops answering after day 14: every later check-in is missed, and flagged.
     assert all(outcomes[spec]["missed"] >= 1 for spec in SPEC_IDS[5:])
