@@ -60,6 +60,8 @@ _COURSE_OF: Final[dict[Profile, str]] = {
 }  # fmt: skip
 _FINAL_LEG: Final[dict[str, int]] = {"fast": 1, "slow": 3, "flat": 6}
 _FINAL_WALK_GAIN: Final[dict[str, int]] = {"fast": 4, "slow": 3, "flat": 0}
+_NOISE: Final = (-1, 0, 0, 0, 0, 1)
+"""Day-to-day wobble of a pain score, in NRS points."""
 _PAIN_CAP: Final = 6
 """Follow-up pain stays below the amber threshold (7) unless the profile says otherwise."""
 _PLACES: Final = (("both_legs",), ("left_leg",), ("right_leg",), ("left_leg", "right_leg"))
@@ -146,8 +148,8 @@ class SyntheticPatient:
         share = self.progress(day)
         leg = round(base.leg_pain - (base.leg_pain - _FINAL_LEG[course]) * share)
         back = round(base.back_pain - (base.back_pain - 1) * share) + (1 if day <= 3 else 0)
-        leg = min(_PAIN_CAP, max(0, leg + rng.choice((-1, 0, 0, 1))))
-        back = min(_PAIN_CAP, max(0, back + rng.choice((-1, 0, 0, 1))))
+        leg = min(_PAIN_CAP, max(0, leg + rng.choice(_NOISE)))
+        back = min(_PAIN_CAP, max(0, back + rng.choice(_NOISE)))
         if self.profile == "amber" and day == 7:
             leg = max(7, leg + 4)
         walking = base.walking_rank + round(_FINAL_WALK_GAIN[course] * share)
