@@ -18,19 +18,30 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
+from bot.nurse import NurseService
+from bot.scheduling import Dispatcher, Pacer, schedule_jobs
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
 from bot.telegram.handlers import PatientHandlers, error_handler
+from bot.telegram.nurse_handlers import (
+    NurseHandlers,
+    TelegramNurseDirectory,
+    register_nurse_commands,
+    schedule_nurse_jobs,
+)
 from bot.telegram.transport import TelegramTransport
 from storage.db import create_engine, ensure_schema_current, session_factory
+from storage.locks import leadership
 from surveys.loader import load_default_survey, load_survey
 from surveys.model import Survey
 
 __all__ = [
     "ALLOWED_UPDATES",
     "PATIENT_COMMANDS",
+    "BotApp",
     "Services",
     "build_application",
+    "build_bot",
     "build_services",
     "running",
 ]
@@ -84,26 +95,75 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(settings, clock, engine, sessions, survey, conversation)
 
 
-def build_application(services: Services, *, jobs: bool = True) -> AnyApplication:
-    """Build the bot. ``jobs=False`` leaves out the periodic jobs (tests drive them)."""
+@dataclass
+class BotApp:
+    """The running parts that need Telegram: the application, the scheduler, the nurse side."""
+
+    application: AnyApplication
+    dispatcher: Dispatcher
+    nurse: NurseService
+
+
+def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -> BotApp:
+    """Build the bot and its Telegram-bound services.
+
+    ``jobs=False`` leaves out the periodic jobs (tests and the demo drive them with a fake
+    clock); ``throttle=False`` drops Telegram's rate limits, for the loopback sandbox only.
+    """
     settings = services.settings
     if settings.bot_token is None:
         raise ValueError("FOLLOWUP_BOT_TOKEN is not set")
-    application = (
-        ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
+    builder: Any = ApplicationBuilder()  # its generic type changes with the rate limiter
+    if throttle:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3)
+        )
+    application: AnyApplication = (
+        builder.token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3))
         .post_init(_on_start(services))
         .post_shutdown(_on_stop(services))
         .build()
     )
     transport = TelegramTransport(application.bot)
-    patient = PatientHandlers(services.conversation, transport)
-    application.add_handlers(patient.handlers())
+    dispatcher = Dispatcher(
+        services.sessions, services.survey, settings, services.clock, transport,
+        services.conversation, pacer=None if throttle else Pacer.unlimited(),
+    )  # fmt: skip
+    nurse = NurseService(
+        services.sessions, services.survey, settings, services.clock, transport,
+        TelegramNurseDirectory(application.bot), dispatch_now=dispatcher.dispatch_due,
+    )  # fmt: skip
+    # Nurse handlers first: the patient side's button handler takes every other button.
+    application.add_handlers(NurseHandlers(nurse, settings).handlers())
+    application.add_handlers(PatientHandlers(services.conversation, transport, nurse).handlers())
     application.add_error_handler(error_handler)
-    return application
+    if jobs:
+        assert application.job_queue is not None  # the job-queue extra is a dependency
+        schedule_jobs(application.job_queue, dispatcher, settings)
+        schedule_nurse_jobs(
+            application.job_queue, _LeaderOnly(services.engine, nurse), settings.tick_seconds
+        )
+    return BotApp(application, dispatcher, nurse)
+
+
+def build_application(services: Services, *, jobs: bool = True) -> AnyApplication:
+    """The python-telegram-bot application of :func:`build_bot`."""
+    return build_bot(services, jobs=jobs).application
+
+
+class _LeaderOnly:
+    """Runs the nurse sweep in one process at a time when several share a database."""
+
+    def __init__(self, engine: AsyncEngine, nurse: NurseService) -> None:
+        self._engine = engine
+        self._nurse = nurse
+
+    async def sweep(self) -> None:
+        async with leadership(self._engine, "followup.nurse_sweep") as leading:
+            if leading:
+                await self._nurse.sweep()
 
 
 def _on_start(services: Services) -> Any:
@@ -116,6 +176,7 @@ def _on_start(services: Services) -> Any:
                 scope=BotCommandScopeAllPrivateChats(),
                 language_code=None if language == "en" else language,
             )
+        await register_nurse_commands(bot, services.settings)
         log.info("bot started as @%s", bot.username)
 
     return on_start

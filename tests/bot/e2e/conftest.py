@@ -17,6 +17,7 @@ from bot.settings import Settings, load_settings
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 PHONE = "+44 20 7946 0000"
+NURSES, NURSE = -100, 9001
 
 
 @dataclass
@@ -61,7 +62,11 @@ class Harness:
 @pytest.fixture
 async def harness(db_url: str) -> AsyncIterator[Harness]:
     async with BotApiSandbox(token=DEFAULT_TOKEN) as sandbox:
+        sandbox.create_private_chat(NURSE, "Nurse Chen")
+        sandbox.create_group(NURSES, "Spine ward nurses", {NURSE: "administrator"})
         settings = load_settings(
+            _env_file=None,
+            nurse_chat_id=NURSES,
             bot_token=DEFAULT_TOKEN,
             telegram_api_url=sandbox.base_url,
             database_url=db_url,

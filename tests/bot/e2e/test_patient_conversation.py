@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from storage.answers import current_answers
 from storage.models import Answer, AuditEvent, Checkin, Flag, Patient
-from tests.bot.e2e.conftest import PHONE, Harness
+from tests.bot.e2e.conftest import NURSES, PHONE, Harness
 
 CHAT = 5001
 
@@ -168,9 +168,16 @@ async def test_red_flag_answer_brings_advice_before_the_next_question(harness: H
     advice = await h.next_message(CHAT, PHONE)
     follow_up = await h.next_message(CHAT, "7/")
     assert advice.message_id < follow_up.message_id
+    card = await h.next_message(NURSES, "RED")
+    assert "P-001" in (card.text or "") and "day 1" in (card.text or "")
+    assert [b.label for row in card.buttons for b in row] == ["Acknowledge", "Resolve"]
+    await h.sandbox.send_command(CHAT, "help")  # handled after the red-flag update finished
+    await h.next_message(CHAT, "/stop")
     async with h.services.sessions() as session:
         flags = (await session.execute(select(Flag.rule_id, Flag.level))).all()
+        actions = (await session.scalars(select(AuditEvent.action))).all()
     assert flags == [("red_bladder_bowel", "red")]
+    assert {"flag.raised", "advice.sent", "flag.notified"} <= set(actions)
 
 
 async def test_restart_mid_form_resumes_at_the_same_question(harness: Harness) -> None:
@@ -190,7 +197,7 @@ async def test_group_messages_are_ignored_and_long_text_is_refused(harness: Harn
     h = harness
     await onboard(h)
     h.sandbox.add_user(7001, "Someone")
-    group = h.sandbox.create_group(-100, "Family", {7001: "member", CHAT: "member"})
+    group = h.sandbox.create_group(-200, "Family", {7001: "member", CHAT: "member"})
     await h.sandbox.send_text(group, "8", user_id=CHAT)
     await h.sandbox.send_text(CHAT, "x" * 4000)
     reprompt = await h.next_message(CHAT)
