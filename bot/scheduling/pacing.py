@@ -83,6 +83,8 @@ class Pacer:
             await self._sleep(start - now)
         if self._limiter is not None:
             await self._limiter.acquire()
+            # the chat's next slot counts from when this message really leaves
+            self._chat_free_at[chat_id] = self._monotonic() + self._per_chat
         if len(self._chat_free_at) > _PRUNE_ABOVE:
             self._prune(self._monotonic())
 
