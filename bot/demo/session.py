@@ -31,15 +31,11 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot.app import AnyApplication, Services, build_application, build_services, running
+from bot.app import BotApp, Services, build_bot, build_services, running
 from bot.clock import FakeClock
-from bot.nurse import NurseService
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, SentMessage, UserUpdate
-from bot.scheduling import Dispatcher, Pacer
 from bot.services.enrolment import Enrolment, enrol_patient
 from bot.settings import Settings, load_settings
-from bot.telegram.nurse_handlers import TelegramNurseDirectory
-from bot.telegram.transport import TelegramTransport
 from storage import checkins as checkin_store
 from storage.db import upgrade_async
 from storage.patients import list_patients
@@ -110,8 +106,7 @@ class DemoSession:
         self._settings: Settings | None = None
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        self._dispatcher: Dispatcher | None = None
-        self._nurse: NurseService | None = None
+        self._bot: BotApp | None = None
         self._handled: set[int] = set()
         self.user_actions = 0
         """Updates users caused (messages, commands, button presses), for the statistics."""
@@ -134,20 +129,14 @@ class DemoSession:
         settings = self._demo_settings()
         await upgrade_async(settings.database_url)
         services = build_services(settings, self.clock)
-        application = build_application(services, jobs=False)
-        _without_client_rate_limit(application)
-        application.add_handler(TypeHandler(Update, self._mark_handled), group=_DONE_GROUP)
-        await self._stack.enter_async_context(running(application, poll_timeout=1))
-        self._settings, self._services = settings, services
-        self._dispatcher = _dispatcher(services, application)
-        self._nurse = NurseService(
-            services.sessions, services.survey, settings, self.clock,
-            TelegramTransport(application.bot), TelegramNurseDirectory(application.bot),
-        )  # fmt: skip
+        bot = build_bot(services, jobs=False, throttle=False)
+        bot.application.add_handler(TypeHandler(Update, self._mark_handled), group=_DONE_GROUP)
+        await self._stack.enter_async_context(running(bot.application, poll_timeout=1))
+        self._settings, self._services, self._bot = settings, services, bot
 
     async def stop(self) -> None:
         """Stop the bot (closing the database), then the sandbox."""
-        self._settings = self._services = self._dispatcher = self._nurse = None
+        self._settings = self._services = self._bot = None
         await self._stack.aclose()
 
     async def __aenter__(self) -> DemoSession:
@@ -219,8 +208,18 @@ class DemoSession:
 
     # ---- user actions (each returns once the bot has handled it) ------------------------
 
-    async def press(self, chat_id: int, label: str, *, message_id: int | None = None) -> None:
-        await self._handled_by_bot(self.sandbox.press_button(chat_id, label, message_id=message_id))
+    async def press(
+        self,
+        chat_id: int,
+        label: str,
+        *,
+        message_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        """Press a button by its label (in a group, ``user_id`` says who presses)."""
+        await self._handled_by_bot(
+            self.sandbox.press_button(chat_id, label, message_id=message_id, user_id=user_id)
+        )
 
     async def say(self, chat_id: int, text: str) -> None:
         await self._handled_by_bot(self.sandbox.send_text(chat_id, text))
@@ -264,22 +263,16 @@ class DemoSession:
     async def run_jobs(self, *, until_idle: bool = True) -> None:
         """Let the scheduler and the nurses' sweep do what is due now.
 
-        The dispatcher ticks once, or until nothing is left; the sweep cards new flags,
-        escalates unacknowledged red ones and posts the daily digest.
+        The dispatcher ticks once, or until nothing is left; the sweep cards flags not
+        carded yet, escalates unacknowledged red ones and posts the daily digest.
         """
-        if self._dispatcher is None or self._nurse is None:
+        if self._bot is None:
             raise DemoError("the demo is not running")
         if until_idle:
-            await self._dispatcher.run_until_idle()
+            await self._bot.dispatcher.run_until_idle()
         else:
-            await self._dispatcher.tick()
-        await self._nurse.sweep()
-
-    async def card_new_flags(self) -> None:
-        """Card flags not carded yet in the nurses' group (after a patient's answer)."""
-        if self._nurse is None:
-            raise DemoError("the demo is not running")
-        await self._nurse.notify_pending()
+            await self._bot.dispatcher.tick()
+        await self._bot.nurse.sweep()
 
     async def advance(self, delta: dt.timedelta) -> None:
         await self.advance_to(self.clock.now() + delta)
@@ -326,21 +319,3 @@ class DemoSession:
                 if enrolment is not None:
                     found.extend(await checkin_store.checkins_for_enrolment(session, enrolment.id))
             return found
-
-
-def _without_client_rate_limit(application: AnyApplication) -> None:
-    """Switch off python-telegram-bot's client-side throttle for the loopback sandbox.
-
-    Telegram's flood limits (30 messages/s, 20 per minute per group) do not apply to the
-    sandbox, and honouring them would stretch the year-long auto demo to minutes.
-    """
-    application.bot._rate_limiter = None
-
-
-def _dispatcher(services: Services, application: AnyApplication) -> Dispatcher:
-    """The scheduler's dispatcher, sending through the bot, unpaced (the sandbox has no limits)."""
-    return Dispatcher(
-        services.sessions, services.survey, services.settings, services.clock,
-        TelegramTransport(application.bot), services.conversation,
-        instance="demo", pacer=Pacer.unlimited(),
-    )  # fmt: skip

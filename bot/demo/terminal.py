@@ -2,9 +2,10 @@
 
 Each new bot message is printed with its buttons keyed ``[1] [2] …`` (on a 0–10 scale the
 key is the score itself, and the other buttons get letters). A line that is a key presses
-that button; ``/days N`` and ``/next`` move the clock; ``/nurse`` shows the nurses' group;
-``/quit`` ends; anything else goes to the bot as typed text (``/help``, ``/stop`` … as
-commands). Whatever the nurses' group receives meanwhile (a flag card) is shown at once.
+that button; ``/days N`` and ``/next`` move the clock; ``/nurse`` shows the nurses' group and
+``/ack`` acknowledges its newest flag card as the nurse; ``/quit`` ends; anything else goes
+to the bot as typed text (``/help``, ``/stop`` … as commands). Whatever the nurses' group
+receives meanwhile (a flag card) is shown at once.
 
 Lines are read in a daemon thread so the event loop, and with it the bot, keeps running,
 and Ctrl-C never waits for a pending ``input()``.
@@ -22,7 +23,13 @@ from dataclasses import dataclass, field
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot.demo.session import DEMO_TIMEZONE, NURSE_CHAT_ID, DemoPatient, DemoSession
+from bot.demo.session import (
+    DEMO_TIMEZONE,
+    NURSE_CHAT_ID,
+    NURSE_USER_ID,
+    DemoPatient,
+    DemoSession,
+)
 from bot.sandbox import Button, SentMessage
 
 __all__ = ["BANNER", "Reader", "Terminal", "Writer", "button_keys"]
@@ -32,6 +39,8 @@ Reader = Callable[[str], str]
 Writer = Callable[[str], None]
 
 PROMPT: Final = "you> "
+ACK_LABEL: Final = "Acknowledge"
+"""The button on a flag card that a nurse presses to say "seen, on it"."""
 MAX_JUMP_DAYS: Final = 400
 INDENT: Final = "     "
 
@@ -44,6 +53,7 @@ to a stand-in for Telegram on this computer. Nothing leaves this machine.
   /days N     jump ahead N days (1–{MAX_JUMP_DAYS}): check-ins and reminders due meanwhile arrive
   /next       jump to the next scheduled check-in
   /nurse      show the nurses' group (flag cards appear there)
+  /ack        be the nurse: acknowledge the newest flag card
   /help, /stop, /resume, /language   the bot's own commands
   ?           show this again
   /quit       end the demo (Ctrl-D works too)
@@ -119,7 +129,6 @@ class Terminal:
                 return
             if line:
                 await self._handle(line)
-                await self._demo.card_new_flags()
                 self._show_new()
 
     async def _handle(self, line: str) -> None:
@@ -133,6 +142,8 @@ class Terminal:
             await self._jump_next()
         elif line == "/nurse":
             self._show_nurse_group()
+        elif line == "/ack":
+            await self._acknowledge()
         elif (button := self._button_for(line)) is not None:
             assert self._keyboard is not None
             await self._demo.press(chat_id, button.label, message_id=self._keyboard.message_id)
@@ -241,10 +252,19 @@ class Terminal:
             if shown is None or shown < len(message.history):
                 news.append(message)
         if news:
-            self._write("┌─ the nurses' group received (what the ward team sees):")
+            self._write("┌─ in the nurses' group (what the ward team sees):")
             for message in news:
                 self._print_nurse_message(message)
             self._write("└─")
+
+    async def _acknowledge(self) -> None:
+        waiting = [m for m in self._demo.messages(NURSE_CHAT_ID) if ACK_LABEL in m.button_labels]
+        if not waiting:
+            self._write("(no flag card is waiting to be acknowledged)")
+            return
+        await self._demo.press(
+            NURSE_CHAT_ID, ACK_LABEL, message_id=waiting[-1].message_id, user_id=NURSE_USER_ID
+        )
 
     def _show_nurse_group(self) -> None:
         messages = self._demo.messages(NURSE_CHAT_ID)

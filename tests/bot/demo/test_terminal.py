@@ -111,7 +111,7 @@ async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
     tmp_path: Path, base_settings: Settings
 ) -> None:
     baseline = ["1", "1", "7", "5", "2", "2"]
-    day_1 = ["/days 1", "2", "2", "1", "6", "2", "1", "10", "2", "/quit"]
+    day_1 = ["/days 1", "2", "2", "1", "6", "2", "1", "10", "2", "/ack", "/ack", "/quit"]
     printed, read = script(baseline + day_1)
 
     await run_interactive_demo(
@@ -131,7 +131,13 @@ async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
     ) in output
     after_done = output[output.index("you> 10\n") :].splitlines()
     shown = after_done[: after_done.index("you> 2")]  # before the next line is typed
-    card = shown[shown.index("┌─ the nurses' group received (what the ward team sees):") :]
+    card = shown[shown.index("┌─ in the nurses' group (what the ward team sees):") :]
     assert card[1].startswith("│ 🔴 RED · flag #1 · patient DEMO-001 · day 1 post-op")
     assert card[2] == "│ Red flag: new trouble passing urine or loss of bladder or bowel control"
     assert "bot: Thank you. Your answers are saved and the team can see them." in output
+    acknowledged = output[output.index("you> /ack\n") :].splitlines()
+    assert acknowledged[1] == "┌─ in the nurses' group (what the ward team sees):"
+    assert "│ ✅ Acknowledged by Nurse Chen, 04 Mar 10:00" in acknowledged
+    assert acknowledged[acknowledged.index("you> /ack", 1) + 1] == (
+        "(no flag card is waiting to be acknowledged)"
+    )
