@@ -417,10 +417,10 @@ async def mark_missed(
 
 async def unchecked_misses(session: AsyncSession, *, limit: int) -> list[tuple[int, int]]:
     """``(checkin_id, enrolment_id)`` of missed check-ins the streak check has not seen."""
+    # no ORDER BY: ordering by id would tempt PostgreSQL into a primary-key scan
     query = (
         select(Checkin.id, Checkin.enrolment_id)
         .where(Checkin.status == "missed", Checkin.streak_checked_at.is_(None))
-        .order_by(Checkin.id)
         .limit(limit)
     )
     if _postgres(session):
