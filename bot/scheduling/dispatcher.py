@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import os
 import time
@@ -168,15 +169,22 @@ class Dispatcher:
         return counts
 
     async def send_reminders(self) -> ReminderCounts:
+        """Send due reminders batch by batch (a reminder that failed waits for the next tick)."""
         counts = ReminderCounts()
-        now = self._clock.now()
-        async with self._sessions() as session:
-            due = await store.due_reminders(
-                session, now=now, limit=self._policy.batch_size, quiet_zones=self._quiet.at(now)
-            )
-        counts.due = len(due)
-        for outcome in await self._each(due, lambda r: self._remind(r, now)):
-            counts.bump(outcome)
+        started = self._monotonic()
+        while self._monotonic() - started < self._policy.tick_budget:
+            now = self._clock.now()
+            async with self._sessions() as session:
+                due = await store.due_reminders(
+                    session, now=now, limit=self._policy.batch_size,
+                    quiet_zones=self._quiet.at(now),
+                )  # fmt: skip
+            counts.due += len(due)
+            outcomes = await self._each(due, functools.partial(self._remind, now=now))
+            for outcome in outcomes:
+                counts.bump(outcome)
+            if len(due) < self._policy.batch_size or any(o != "sent" for o in outcomes):
+                break
         _log("reminders", counts)
         return counts
 
@@ -375,7 +383,7 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ reminders
 
-    async def _remind(self, due: store.ReminderDue, now: dt.datetime) -> str:
+    async def _remind(self, due: store.ReminderDue, *, now: dt.datetime) -> str:
         next_at = next((t for t in due.reminder_times if t > now), None)
         async with self._sessions.begin() as session:
             claimed = await store.advance_reminder(
