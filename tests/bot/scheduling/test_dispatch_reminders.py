@@ -168,3 +168,27 @@ async def test_two_dispatchers_send_a_reminder_once(
 
     assert first.sent + second.sent == 1
     assert len(reminders(transport, 708)) == 1
+
+
+async def test_all_due_reminders_go_out_in_one_run_batch_by_batch(
+    sessions: Sessions,
+    survey: Survey,
+    settings: Settings,
+    clock: FakeClock,
+    transport: FakeTransport,
+    conversation: ConversationService,
+) -> None:
+    small = make_dispatcher(
+        sessions, survey, settings, clock, transport, conversation, batch_size=2
+    )
+    for n in range(5):
+        await add_patient(sessions, clock, f"P{n}", [plan("day_1", START)], chat_id=720 + n)
+    await small.run_until_idle()
+    clock.set(START + 4 * HOUR)
+
+    counts = await small.send_reminders()
+
+    assert (counts.due, counts.sent) == (5, 5)
+    assert sorted(s.chat_id for s in transport.sent if s.message.text == REMINDER_EN) == [
+        720, 721, 722, 723, 724,
+    ]  # fmt: skip
