@@ -118,6 +118,7 @@ class Dispatcher:
             transport, self._pacer, self._policy, sleep=sleep, monotonic=monotonic
         )
         self._monotonic = monotonic
+        self._budget = self._policy.tick_budget or 0.8 * settings.tick_seconds
         self._quiet = QuietZones(survey.schedule)
 
     @property
@@ -152,7 +153,7 @@ class Dispatcher:
         counts = DispatchCounts()
         await self._recover_stale(counts)
         started = self._monotonic()
-        while self._monotonic() - started < self._policy.tick_budget:
+        while self._monotonic() - started < self._budget:
             now = self._clock.now()
             async with self._sessions.begin() as session:
                 claims = await store.claim_due(
@@ -172,7 +173,7 @@ class Dispatcher:
         """Send due reminders batch by batch (a reminder that failed waits for the next tick)."""
         counts = ReminderCounts()
         started = self._monotonic()
-        while self._monotonic() - started < self._policy.tick_budget:
+        while self._monotonic() - started < self._budget:
             now = self._clock.now()
             async with self._sessions() as session:
                 due = await store.due_reminders(

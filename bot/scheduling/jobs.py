@@ -28,7 +28,13 @@ JOB_IDS: Final = {
     "followup.send_reminders": "send_reminders",
 }
 
-_JOB_OPTIONS: Final = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+# one run at a time; runs missed while busy collapse into one, however late
+_JOB_OPTIONS: Final = {
+    "max_instances": 1,
+    "coalesce": True,
+    "misfire_grace_time": None,
+    "replace_existing": True,
+}
 
 
 class RepeatingQueue(Protocol):

@@ -24,7 +24,8 @@ class DispatchPolicy:
     ``undeliverable``. Within one try a message is sent up to ``send_tries`` times on
     transient errors (exponential backoff from ``backoff_initial`` up to ``backoff_max``
     seconds) and waits out up to ``retry_later_tries`` rate limits of at most
-    ``max_retry_after`` seconds each.
+    ``max_retry_after`` seconds each. ``tick_budget``: seconds after which a job stops taking
+    new batches, so one run ends before the next is due (default: 80% of the tick interval).
     """
 
     batch_size: int = 100
@@ -40,7 +41,7 @@ class DispatchPolicy:
     retry_later_tries: int = 3
     max_retry_after: float = 30.0
     reminder_min_gap: dt.timedelta = dt.timedelta(hours=1)
-    tick_budget: float = 25.0
+    tick_budget: float | None = None
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.concurrency < 1 or self.max_attempts < 1:
