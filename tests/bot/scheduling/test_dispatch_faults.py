@@ -351,3 +351,35 @@ async def test_a_claim_taken_over_meanwhile_is_not_marked_sent_by_its_old_owner(
     assert (counts.claimed, counts.lost, counts.sent) == (1, 1, 0)
     [row] = await checkin_rows(sessions, p.enrolment.id)
     assert (row.status, row.claimed_by) == ("sending", "other")
+
+
+async def test_a_run_takes_no_new_batch_once_its_time_budget_is_spent(
+    sessions: Sessions,
+    survey: Survey,
+    settings: Settings,
+    clock: FakeClock,
+    transport: FakeTransport,
+    conversation: ConversationService,
+) -> None:
+    for n in range(3):
+        await add_patient(sessions, clock, f"P{n}", [plan("day_1", START)], chat_id=920 + n)
+    elapsed = [0.0]
+
+    def slow_network(chat_id: int, message: Outgoing) -> None:
+        elapsed[0] += 10  # settings.tick_seconds is 30: the budget is 24 s
+
+    transport.chaos = slow_network
+
+    async def sleep(seconds: float) -> None:
+        return None
+
+    dispatcher = Dispatcher(
+        sessions, survey, settings, clock, transport, conversation, instance="slow",
+        pacer=Pacer.unlimited(sleep), sleep=sleep, monotonic=lambda: elapsed[0],
+        policy=DispatchPolicy(batch_size=1),
+    )  # fmt: skip
+
+    first = await dispatcher.dispatch_due()
+    second = await dispatcher.dispatch_due()
+
+    assert (first.sent, second.sent) == (2, 1)

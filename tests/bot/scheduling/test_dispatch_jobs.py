@@ -60,6 +60,7 @@ async def test_jobs_go_into_the_job_queue_once_with_deterministic_ids(settings: 
             assert job.name == job.job.id
             assert job.job.trigger.interval == dt.timedelta(seconds=12)
             assert (job.job.max_instances, job.job.coalesce) == (1, True)
+            assert job.job.misfire_grace_time is None
     finally:
         await queue.stop(wait=False)
 
@@ -101,6 +102,7 @@ async def test_a_plain_apscheduler_gets_the_same_jobs(
     ]
     for _, _, kw in scheduler.added:
         assert (kw["max_instances"], kw["coalesce"], kw["replace_existing"]) == (1, True, True)
+        assert kw["misfire_grace_time"] is None
     assert dispatcher.ran == ["close_windows", "flag_missed", "dispatch_due", "send_reminders"]
     assert [r.getMessage() for r in caplog.records] == [
         "job followup.dispatch_due failed; it runs again in the next interval"
