@@ -209,7 +209,7 @@ class Terminal:
             shown = seen.versions.get(message.message_id)
             seen.versions[message.message_id] = len(message.history)
             if shown is None:
-                self._print_message("bot: ", message)
+                self._print_message(self._sender(message), message)
             elif shown < len(message.history):
                 self._print_edit(message)
         answers = self._demo.sandbox.transcript(chat_id).callback_answers
@@ -219,11 +219,20 @@ class Terminal:
         seen.callback_answers = len(answers)
         self._show_nurse_news()
 
+    def _sender(self, message: SentMessage) -> str:
+        """``bot: ``, with the time it arrived when that was earlier (during a jump ahead)."""
+        now = self._demo.clock.now()
+        sent = dt.datetime.fromtimestamp(message.date, tz=dt.UTC)
+        if now - sent < dt.timedelta(minutes=2):
+            return "bot: "
+        local = sent.astimezone(ZoneInfo(DEMO_TIMEZONE))
+        return f"bot ({local:%a} {local.day} {local:%b} {local:%H:%M}): "
+
     def _print_message(self, prefix: str, message: SentMessage) -> None:
         lines = (message.text or message.caption or "").splitlines() or [""]
         self._write(prefix + lines[0])
         for line in lines[1:]:
-            self._write(INDENT + line)
+            self._write((INDENT + line).rstrip())
         if message.photo is not None:
             self._write(INDENT + "(a picture)")
         if message.buttons and message.chat_id == self._patient.chat_id:

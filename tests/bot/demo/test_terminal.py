@@ -121,7 +121,8 @@ async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
     output = "\n".join(printed)
     assert (
         "you> /days 1\n── Tue 4 Mar 2025, 10:00 · day 1 after the operation ──\n"
-        "bot: Time for your check-in (day 1 after your operation). It takes about 2 minutes."
+        "bot (Tue 4 Mar 09:01): Time for your check-in (day 1 after your operation). "
+        "It takes about 2 minutes."
     ) in output
     assert "     [1] ✅ New trouble passing urine, or losing control of bladder or bowels" in output
     assert (
