@@ -6,6 +6,8 @@ Each module under ``bot/cli/`` defines click commands; registering one is one li
 
 from __future__ import annotations
 
+import os
+
 from bot.cli import admin, nurse
 from bot.cli.demo import demo
 from bot.cli.root import root
@@ -29,4 +31,7 @@ root.add_command(demo)
 
 def main() -> None:
     """Entry point of the ``followup`` console script."""
+    # python-telegram-bot 22 returns durations as timedeltas when asked to (its next major
+    # version always will); our code reads both, and this keeps its deprecation notice quiet.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     root(prog_name="followup")
