@@ -43,8 +43,8 @@ COHORT_PATTERN: Final[tuple[Profile, ...]] = (
     "good", "dropout", "slow", "good", "red_flag", "good", "slow", "amber", "good", "slow",
     "good",
 )  # fmt: skip
-"""Profiles in enrolment order, repeated for larger cohorts (any 4 in a row include a red flag
-case from the second patient on)."""
+"""Profiles in enrolment order, repeated for larger cohorts; the first four (good, red flag,
+slow, stops answering) make even a small run show each kind of course."""
 
 # Share of the way from baseline to the final state, by day after surgery.
 _COURSES: Final[dict[str, tuple[tuple[int, float], ...]]] = {
@@ -224,10 +224,6 @@ class CohortDriver:
         self._cohort = tuple(cohort)
         self._survey: Survey = demo.services.survey
         self._actors: list[_Actor] = []
-
-    @property
-    def patients(self) -> tuple[DemoPatient, ...]:
-        return tuple(actor.demo_patient for actor in self._actors)
 
     async def enrol(self) -> None:
         """Enrol everyone now (their operations are today and the next two days)."""
