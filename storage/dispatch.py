@@ -2,7 +2,7 @@
 
 Every query starts from an index on ``checkin``: ``ix_checkin_status_due`` (due and stale
 claims), ``ix_checkin_next_reminder`` (reminders), ``ix_checkin_status_closes`` (windows to
-close) and ``ix_checkin_status_streak`` (misses the consecutive-missed check has not seen).
+close) and ``ix_checkin_escalate_at`` (misses the consecutive-missed check has not seen).
 
 Exactly-once dispatch: :func:`claim_due` turns ``scheduled`` rows into ``sending`` with
 ``UPDATE … WHERE id IN (…) AND status = 'scheduled' RETURNING``. On PostgreSQL the ids come
@@ -36,15 +36,15 @@ __all__ = [
     "closed_history",
     "due_reminders",
     "give_up_claim",
+    "mark_escalated",
     "mark_missed",
     "mark_sent",
-    "mark_streak_checked",
+    "misses_to_escalate",
     "patient_of_checkin",
     "patient_of_enrolment",
     "release_claim",
     "set_patient_unreachable",
     "stale_claims",
-    "unchecked_misses",
     "undo_reminder",
     "windows_to_close",
 ]
@@ -278,6 +278,7 @@ async def give_up_claim(
             attempts=Checkin.attempts + 1,
             last_error=reason[:200],
             next_reminder_at=None,
+            escalate_at=claimed_at,
         )
         .execution_options(synchronize_session=False)
     )
@@ -408,19 +409,19 @@ async def mark_missed(
             Checkin.status.in_(CLOSABLE_STATUSES),
             Checkin.closes_at <= _at(now),
         )
-        .values(status="missed", last_error=reason, next_reminder_at=None)
+        .values(status="missed", last_error=reason, next_reminder_at=None, escalate_at=now)
         .returning(Checkin.id)
         .execution_options(synchronize_session=False)
     )
     return sorted(result.scalars().all())
 
 
-async def unchecked_misses(session: AsyncSession, *, limit: int) -> list[tuple[int, int]]:
+async def misses_to_escalate(session: AsyncSession, *, limit: int) -> list[tuple[int, int]]:
     """``(checkin_id, enrolment_id)`` of missed check-ins the streak check has not seen."""
-    # no ORDER BY: ordering by id would tempt PostgreSQL into a primary-key scan
     query = (
         select(Checkin.id, Checkin.enrolment_id)
-        .where(Checkin.status == "missed", Checkin.streak_checked_at.is_(None))
+        .where(Checkin.escalate_at.is_not(None), Checkin.status == "missed")
+        .order_by(Checkin.escalate_at)
         .limit(limit)
     )
     if _postgres(session):
@@ -428,14 +429,13 @@ async def unchecked_misses(session: AsyncSession, *, limit: int) -> list[tuple[i
     return [(id_, enrolment_id) for id_, enrolment_id in (await session.execute(query)).all()]
 
 
-async def mark_streak_checked(
-    session: AsyncSession, checkin_ids: Collection[int], *, now: dt.datetime
-) -> None:
+async def mark_escalated(session: AsyncSession, checkin_ids: Collection[int]) -> None:
+    """The streak check has seen these misses."""
     if checkin_ids:
         await session.execute(
             update(Checkin)
             .where(Checkin.id.in_(list(checkin_ids)))
-            .values(streak_checked_at=now)
+            .values(escalate_at=None)
             .execution_options(synchronize_session=False)
         )
 

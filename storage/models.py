@@ -140,8 +140,9 @@ class Checkin(Base):
     status: scheduled → sending → sent → in_progress → completed, or missed / cancelled /
     paused. ``position`` is the question currently asked; ``draft`` holds multi-choice
     toggles not yet confirmed. ``claimed_by``/``claimed_at`` make dispatch exactly-once
-    across processes. ``streak_checked_at`` is set once the consecutive-missed check has
-    looked at a missed check-in, so that check finds new misses through an index.
+    across processes. ``escalate_at`` is set when a check-in is marked missed and cleared
+    once the consecutive-missed check has seen it (almost always NULL, so its index is tiny
+    and the planner trusts it).
     """
 
     __tablename__ = "checkin"
@@ -149,7 +150,7 @@ class Checkin(Base):
         Index("ix_checkin_status_due", "status", "due_at"),
         Index("ix_checkin_status_closes", "status", "closes_at"),
         Index("ix_checkin_next_reminder", "next_reminder_at"),
-        Index("ix_checkin_status_streak", "status", "streak_checked_at"),
+        Index("ix_checkin_escalate_at", "escalate_at"),
         UniqueConstraint("enrolment_id", "spec_id", name="uq_checkin_enrolment_spec"),
     )
 
@@ -177,7 +178,7 @@ class Checkin(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
-    streak_checked_at: Mapped[dt.datetime | None]
+    escalate_at: Mapped[dt.datetime | None]
     recalled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -223,10 +223,10 @@ class Dispatcher:
         while True:
             now = self._clock.now()
             async with self._sessions.begin() as session:
-                misses = await store.unchecked_misses(session, limit=self._policy.batch_size)
+                misses = await store.misses_to_escalate(session, limit=self._policy.batch_size)
                 for enrolment_id in sorted({enrolment for _, enrolment in misses}):
                     counts.flagged += await self._flag_streaks(session, enrolment_id, now)
-                await store.mark_streak_checked(session, [c for c, _ in misses], now=now)
+                await store.mark_escalated(session, [c for c, _ in misses])
             counts.checked += len(misses)
             if len(misses) < self._policy.batch_size:
                 break

@@ -1,4 +1,4 @@
-"""check-in: when the consecutive-missed check looked at a missed check-in
+"""check-in: missed check-ins waiting for the consecutive-missed check
 
 Revision ID: 0002
 Revises: 0001
@@ -20,15 +20,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("checkin", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("streak_checked_at", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.create_index(
-            "ix_checkin_status_streak", ["status", "streak_checked_at"], unique=False
-        )
+        batch_op.add_column(sa.Column("escalate_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index("ix_checkin_escalate_at", ["escalate_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("checkin", schema=None) as batch_op:
-        batch_op.drop_index("ix_checkin_status_streak")
-        batch_op.drop_column("streak_checked_at")
+        batch_op.drop_index("ix_checkin_escalate_at")
+        batch_op.drop_column("escalate_at")
