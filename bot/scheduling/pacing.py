@@ -83,10 +83,19 @@ class Pacer:
             await self._sleep(start - now)
         if self._limiter is not None:
             await self._limiter.acquire()
-            # the chat's next slot counts from when this message really leaves
-            self._chat_free_at[chat_id] = self._monotonic() + self._per_chat
+        self.sent(chat_id)
         if len(self._chat_free_at) > _PRUNE_ABOVE:
             self._prune(self._monotonic())
+
+    def sent(self, chat_id: int) -> None:
+        """A message to the chat has just left (or come back): the next waits a full interval.
+
+        Called again once Telegram answered, so network delays never squeeze two messages
+        of one chat closer than the interval at Telegram's end.
+        """
+        self._chat_free_at[chat_id] = max(
+            self._chat_free_at.get(chat_id, 0.0), self._monotonic() + self._per_chat
+        )
 
     def pause(self, seconds: float) -> None:
         """Hold every message for ``seconds`` (Telegram said: retry after)."""
@@ -142,7 +151,10 @@ class PacedTransport:
             self._check_deadline()
             await self._pacer.wait(chat_id)
             self._check_deadline()
-            return await action()
+            try:
+                return await action()
+            finally:
+                self._pacer.sent(chat_id)
 
         return await self._retried(paced)
 

@@ -68,6 +68,24 @@ async def test_messages_to_one_chat_are_a_second_apart_and_other_chats_do_not_wa
     assert transport.at == [(1, 0.0), (1, 1.0), (2, 1.0), (1, 2.0), (3, 2.0)]
 
 
+async def test_the_interval_counts_from_when_telegram_answered() -> None:
+    wall = Wall()
+
+    class Slow(Scripted):
+        async def send(self, chat_id: int, message: Outgoing) -> int:
+            sent = await super().send(chat_id, message)
+            self.wall.now += 0.7  # the request took 0.7 s
+            return sent
+
+    transport = Slow(wall)
+    sender = paced(wall, transport)
+
+    await sender.send(1, Outgoing("x"))
+    await sender.send(1, Outgoing("y"))
+
+    assert transport.at == [(1, 0.0), (1, 1.7)]
+
+
 async def test_a_rate_limit_pauses_every_chat_for_retry_after() -> None:
     wall = Wall()
     transport = Scripted(wall, RetryLater(7))
