@@ -89,6 +89,10 @@ class T:
     )
     button_stale = Text("This question was already answered.", "这个问题已经回答过了。")
     button_invalid = Text("This button no longer works.", "这个按钮已失效。")
+    checkin_closed = Text(
+        "This check-in has closed. Thank you, there is nothing more to answer here.",
+        "这次随访已经结束，无需再回答。谢谢。",
+    )
     saved = Text("Saved", "已保存")
     skipped = Text("Skipped", "已跳过")
     answer_prefix = Text("Your answer: {answer}", "您的回答：{answer}")
@@ -98,9 +102,7 @@ class T:
     choose_then_done = Text(
         "Tap all that apply, then tap “Done”.", "请点选所有符合的选项，然后点“完成”。"
     )
-    pick_at_least_one = Text(
-        "Please choose at least one, or “None of these”.", "请至少选一项，或选“以上都没有”。"
-    )
+    pick_at_least_one = Text("Please choose at least one answer.", "请至少选一项。")
     type_or_tap = Text("Tap a button or type your answer.", "请点按钮，或直接输入答案。")
     type_answer = Text("Please type your answer.", "请输入您的答案。")
     red_advice = Text(

@@ -95,14 +95,23 @@ async def checkins_for_enrolment(session: AsyncSession, enrolment_id: int) -> li
     return [CheckinRecord.of(r) for r in rows.all()]
 
 
-async def open_checkin(session: AsyncSession, enrolment_id: int) -> CheckinRecord | None:
-    """The check-in the patient is answering now (sent or in progress), oldest first."""
-    row = await session.scalar(
+async def open_checkin(
+    session: AsyncSession, enrolment_id: int, now: dt.datetime | None = None
+) -> CheckinRecord | None:
+    """The check-in the patient is answering (sent or in progress), oldest first.
+
+    With ``now``, one whose window has closed no longer counts, even before the scheduler
+    has marked it missed.
+    """
+    query = (
         select(Checkin)
         .where(Checkin.enrolment_id == enrolment_id, Checkin.status.in_(OPEN_STATUSES))
         .order_by(Checkin.due_at)
         .limit(1)
     )
+    if now is not None:
+        query = query.where(Checkin.closes_at > now)
+    row = await session.scalar(query)
     return CheckinRecord.of(row) if row else None
 
 

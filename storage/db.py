@@ -38,7 +38,12 @@ class SchemaOutOfDate(RuntimeError):
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; SQLite gets its folder, WAL, a busy timeout and foreign keys."""
+    """Create an async engine; SQLite gets its folder, WAL, a busy timeout and foreign keys.
+
+    Statement parameters are kept out of exception messages, so a database error never
+    carries a patient's answer into a log.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Invite
 
-__all__ = ["InviteRefused", "create_invite", "expire_invites", "hash_token", "redeem_invite"]
+__all__ = [
+    "InviteRefused",
+    "create_invite",
+    "expire_invites",
+    "hash_token",
+    "invite_enrolment",
+    "redeem_invite",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,15 @@ async def expire_invites(session: AsyncSession, enrolment_id: int, now: dt.datet
         .values(expires_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def invite_enrolment(session: AsyncSession, token: str) -> int | None:
+    """The enrolment an invite token belongs to, whatever its state; nothing is changed."""
+    if not token or len(token) > 64:
+        return None
+    return await session.scalar(
+        select(Invite.enrolment_id).where(Invite.token_hash == hash_token(token))
+    )
 
 
 async def redeem_invite(session: AsyncSession, token: str, now: dt.datetime) -> int | InviteRefused:

@@ -572,7 +572,7 @@ class NurseService:
                 return ActionResult(False, f"{patient.ref} has not opened the invite link yet.")
             if patient.status != "active" or enrolment.status != "active":
                 return ActionResult(False, f"{patient.ref}'s check-ins are {patient.status}.")
-            current = await open_checkin(session, enrolment.id)
+            current = await open_checkin(session, enrolment.id, self._clock.now())
             if current is not None:
                 return ActionResult(False, f"{patient.ref} has a check-in open already "
                                            f"({point_name(current.day).lower()}).")  # fmt: skip

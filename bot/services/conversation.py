@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
-from bot.services.flagging import raise_answer_flags
+from bot.services.flagging import raise_answer_flags, review_changed_answers
 from bot.services.rendering import answer_label, question_keyboard, question_text
 from bot.services.replies import Button, Edit, Keyboard, QuestionRef, Reply
 from bot.settings import Settings
@@ -27,7 +27,7 @@ from storage import checkins as checkin_store
 from storage import patients as patient_store
 from storage.answers import current_answers, record_answer, supersede_answer
 from storage.audit import record_audit
-from storage.invites import InviteRefused, redeem_invite
+from storage.invites import InviteRefused, invite_enrolment, redeem_invite
 from storage.records import CheckinRecord, EnrolmentRecord, PatientRecord
 from storage.updates import mark_update_processed
 from surveys.engine import Accepted, Ask, Completed, advance, current_step, previous_question
@@ -68,6 +68,8 @@ class _Context:
     patient: PatientRecord
     enrolment: EnrolmentRecord
     now: dt.datetime
+    opened: int | None = None
+    """A check-in this action opened (the patient has not seen its question yet)."""
 
     @property
     def language(self) -> Language:
@@ -101,6 +103,9 @@ class ConversationService:
             if patient is not None and patient.status != "withdrawn":
                 ctx = await self._context(session, chat, patient, now)
                 if ctx is not None:
+                    if token and await self._invite_of_someone_else(ctx, token.strip()):
+                        reply.say(T.chat_taken.get(ctx.language))
+                        return reply
                     await self._continue(ctx, reply)
                     return reply
             language = language_of(chat.language_code)
@@ -139,6 +144,9 @@ class ConversationService:
             if not await self._first_time(session, chat):
                 return reply
             now = self._clock.now()
+            patient = await patient_store.patient_by_chat(session, chat.chat_id)
+            ctx = await self._context(session, chat, patient, now) if patient else None
+            language = ctx.language if ctx else language_of(chat.language_code)
             try:
                 data = self._codec.decode(chat.chat_id, payload)
             except InvalidCallback as exc:
@@ -147,13 +155,13 @@ class ConversationService:
                     session, at=now, actor=f"chat:{chat.chat_id}", action="security.bad_callback",
                     entity="chat", entity_id=chat.chat_id, detail={"reason": str(exc)},
                 )  # fmt: skip
-                reply.callback_text = T.button_invalid.get(language_of(chat.language_code))
+                reply.callback_text = T.button_invalid.get(language)
+                if ctx is not None:
+                    await self._continue(ctx, reply, quiet=True)
                 return reply
-            patient = await patient_store.patient_by_chat(session, chat.chat_id)
-            ctx = await self._context(session, chat, patient, now) if patient else None
             if ctx is None:
-                reply.callback_text = T.button_invalid.get(language_of(chat.language_code))
-                reply.say(T.invite_needed.get(language_of(chat.language_code)))
+                reply.callback_text = T.button_invalid.get(language)
+                reply.say(T.invite_needed.get(language))
                 return reply
             await self._pressed(ctx, reply, data, message_id)
         return reply
@@ -247,7 +255,17 @@ class ConversationService:
         enrolment = await patient_store.active_enrolment(session, patient.id)
         if enrolment is None:
             return None
-        return _Context(session, chat, patient, enrolment, now)
+        ctx = _Context(session, chat, patient, enrolment, now)
+        if patient.status == "unreachable":  # they wrote to us: the chat works again
+            await patient_store.update_patient(session, patient.id, status="active")
+            await self._audit(ctx, "patient.reachable")
+            ctx.patient = await self._reload(ctx)
+        return ctx
+
+    async def _invite_of_someone_else(self, ctx: _Context, token: str) -> bool:
+        """Whether ``token`` is an invite for another patient (looked at, not used)."""
+        enrolment_id = await invite_enrolment(ctx.session, token)
+        return enrolment_id is not None and enrolment_id != ctx.enrolment.id
 
     async def _with_patient(self, chat: Chat, action: Any, *, allow_paused: bool = False) -> Reply:
         reply = Reply()
@@ -324,8 +342,8 @@ class ConversationService:
     async def _open_or_start(self, ctx: _Context) -> CheckinRecord | None:
         """The open check-in, or the earliest due one opened now (the patient is here)."""
         session = ctx.session
-        checkin = await checkin_store.open_checkin(session, ctx.enrolment.id)
-        if checkin is not None and checkin.closes_at > ctx.now:
+        checkin = await checkin_store.open_checkin(session, ctx.enrolment.id, ctx.now)
+        if checkin is not None:
             return checkin
         # An open check-in whose window closed is the scheduler's to mark missed; a newer
         # one that is due may still be opened now.
@@ -340,6 +358,7 @@ class ConversationService:
                     next_reminder_at=_next_reminder(candidate, 0, ctx.now),
                 )  # fmt: skip
                 if opened:
+                    ctx.opened = candidate.id
                     return await checkin_store.get_checkin(session, candidate.id)
         return None
 
@@ -423,7 +442,15 @@ class ConversationService:
         if checkin is None:
             await self._say_nothing_open(ctx, reply)
             return
-        checkin = await checkin_store.lock_checkin(ctx.session, checkin.id) or checkin
+        if ctx.opened == checkin.id:  # opened by this very message: it answers nothing yet
+            reply.say(self._intro(ctx, checkin))
+            await self._ask_current(ctx, reply, checkin)
+            return
+        locked = await checkin_store.lock_checkin(ctx.session, checkin.id)
+        if locked is None or not _is_open(locked, ctx.now):
+            await self._say_nothing_open(ctx, reply)
+            return
+        checkin = locked
         if ctx.enrolment.caregiver_helps and checkin.answered_by is None:
             who = _who_from_text(text)
             if who is None:
@@ -460,13 +487,11 @@ class ConversationService:
             reply.callback_text = T.stopped.format(ctx.language, phone=self._phone(ctx.language))
             return
         checkin = await checkin_store.lock_checkin(ctx.session, data.checkin_id)
-        if (
-            checkin is None
-            or checkin.enrolment_id != ctx.enrolment.id
-            or checkin.status not in checkin_store.OPEN_STATUSES
-            or checkin.closes_at <= ctx.now
-        ):
+        if checkin is None or checkin.enrolment_id != ctx.enrolment.id:
             await self._stale(ctx, reply)
+            return
+        if not _is_open(checkin, ctx.now):
+            await self._stale(ctx, reply, closed=checkin.status != "completed")
             return
         if data.kind == WHO:
             if checkin.answered_by is not None:
@@ -508,8 +533,8 @@ class ConversationService:
         else:
             await self._stale(ctx, reply)
 
-    async def _stale(self, ctx: _Context, reply: Reply) -> None:
-        reply.callback_text = T.button_stale.get(ctx.language)
+    async def _stale(self, ctx: _Context, reply: Reply, *, closed: bool = False) -> None:
+        reply.callback_text = (T.checkin_closed if closed else T.button_stale).get(ctx.language)
         checkin = await self._open_or_start(ctx)
         if checkin is not None:
             await self._ask_current(ctx, reply, checkin)
@@ -559,8 +584,8 @@ class ConversationService:
         message_id: int | None,
     ) -> None:  # fmt: skip
         await checkin_store.update_checkin(
-            ctx.session, checkin.id, answered_by=who, status="in_progress",
-            started_at=checkin.sent_at or ctx.now,
+            ctx.session, checkin.id, expect_status=checkin_store.OPEN_STATUSES,
+            answered_by=who, status="in_progress", started_at=checkin.started_at or ctx.now,
         )  # fmt: skip
         label = T.who_caregiver if who == "caregiver" else T.who_patient
         if message_id is not None:
@@ -660,8 +685,9 @@ class ConversationService:
             reply.edits.append(Edit(message_id, f"{question.text.get(ctx.language)}\n✔ {shown}"))
         next_id = result.next.question.id if isinstance(result.next, Ask) else None
         await checkin_store.update_checkin(
-            ctx.session, checkin.id, status="in_progress", position=next_id, draft=None,
-            started_at=checkin.sent_at or ctx.now,
+            ctx.session, checkin.id, expect_status=checkin_store.OPEN_STATUSES,
+            status="in_progress", position=next_id, draft=None,
+            started_at=checkin.started_at or ctx.now,
         )  # fmt: skip
         answers = {**answers, question.id: result.value}
         await self._flag(ctx, reply, checkin, answers)
@@ -706,6 +732,11 @@ class ConversationService:
         if not done:
             return
         await self._audit(ctx, "checkin.completed", checkin=checkin.id)
+        final = await current_answers(ctx.session, checkin.id)
+        await review_changed_answers(
+            ctx.session, self._survey, patient=ctx.patient, checkin=checkin, answers=final,
+            now=ctx.now,
+        )  # fmt: skip
         reply.say(T.thanks.get(ctx.language))
         upcoming = await self._next_due(ctx)
         if upcoming is not None:
@@ -714,6 +745,10 @@ class ConversationService:
 
 def _question_index(form: Any, question_id: str) -> int:
     return next(i for i, q in enumerate(form.questions) if q.id == question_id)
+
+
+def _is_open(checkin: CheckinRecord, now: dt.datetime) -> bool:
+    return checkin.status in checkin_store.OPEN_STATUSES and checkin.closes_at > now
 
 
 def _draft_selection(checkin: CheckinRecord, question_id: str) -> list[str]:

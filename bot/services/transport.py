@@ -67,18 +67,24 @@ async def deliver_reply(
 ) -> list[int]:
     """Apply a reply's edits, then send its messages in order; return the new message ids.
 
-    A failed edit (e.g. the message is too old to edit) never stops the new messages.
+    The reply is consumed as it goes (each edit and message is removed once done), so after
+    a failure the same call delivers only what is left. A failed edit (e.g. the message is
+    too old to edit) never stops the new messages.
     """
-    for edit in reply.edits:
+    while reply.edits:
+        edit = reply.edits[0]
         try:
             await transport.edit(chat_id, edit)
         except DeliveryError as exc:
-            if isinstance(exc, Blocked):
+            if isinstance(exc, (Blocked, Transient, RetryLater)):
                 raise
             log.info("edit of message %s in chat %s skipped: %s", edit.message_id, chat_id, exc)
+        reply.edits.pop(0)
     sent = []
-    for message in reply.messages:
+    while reply.messages:
+        message = reply.messages[0]
         message_id = await transport.send(chat_id, message)
+        reply.messages.pop(0)
         sent.append(message_id)
         if message.asks is not None:
             await questions.question_sent(message.asks.checkin_id, message_id)

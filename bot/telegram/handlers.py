@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -19,16 +20,18 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.services.conversation import Chat, ConversationService, language_of
 from bot.services.replies import Reply
-from bot.services.transport import Blocked, DeliveryError, Transport, deliver_reply
+from bot.services.transport import Blocked, DeliveryError, Transient, Transport, deliver_reply
 from bot.texts import T
 
 __all__ = ["FlagNotifier", "PatientHandlers", "error_handler"]
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
+REPLY_ATTEMPTS = 4
 
 
 class FlagNotifier(Protocol):
@@ -101,7 +104,10 @@ class PatientHandlers:
             return
         payload = query.data or ""
         reply = await self._conversation.button(_chat(update), payload, message.message_id)
-        await query.answer(reply.callback_text)
+        try:
+            await query.answer(reply.callback_text)
+        except TelegramError as exc:  # e.g. "query is too old" after a restart: reply anyway
+            log.info("tap in chat %s not acknowledged: %s", message.chat.id, exc.message)
         await self._deliver(message.chat.id, reply)
 
     async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -123,7 +129,14 @@ class PatientHandlers:
 
     async def _deliver(self, chat_id: int, reply: Reply) -> None:
         try:
-            await deliver_reply(self._transport, chat_id, reply, self._conversation)
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(Transient),
+                stop=stop_after_attempt(REPLY_ATTEMPTS),
+                wait=wait_exponential(multiplier=0.5, max=4),
+                reraise=True,
+            ):
+                with attempt:  # deliver_reply consumes the reply: a retry sends only the rest
+                    await deliver_reply(self._transport, chat_id, reply, self._conversation)
         except Blocked:
             log.info("chat %s blocked the bot while we replied", chat_id)
         except DeliveryError as exc:

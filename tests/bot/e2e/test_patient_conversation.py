@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage.answers import current_answers
 from storage.models import Answer, AuditEvent, Checkin, Flag, Patient
@@ -256,3 +256,91 @@ async def test_commands_are_registered_in_both_languages(harness: Harness) -> No
         "恢复随访",
         "English / 中文",
     ]
+
+
+async def complete_baseline(h: Harness) -> None:
+    await tap(h, "5", "2/")
+    await tap(h, "4", "3/")
+    await tap(h, "No", "4/")
+    await h.sandbox.send_text(CHAT, "200 m")
+    await h.next_message(CHAT, "Thank you")
+
+
+async def test_second_patients_invite_in_a_linked_chat_is_refused(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    other = await h.enrol("P-002")
+    await h.sandbox.send_command(CHAT, "start", other.token)
+    refusal = await h.next_message(CHAT)
+    assert refusal.text == (
+        "This Telegram account is already linked to another patient. Please ask the ward."
+    )
+    async with h.services.sessions() as session:
+        linked = await session.scalar(select(Patient.chat_id).where(Patient.ref == "P-002"))
+    assert linked is None
+
+
+async def test_a_patient_marked_unreachable_who_writes_is_reachable_again(
+    harness: Harness,
+) -> None:
+    h = harness
+    await onboard(h)
+    async with h.services.sessions.begin() as session:
+        await session.execute(update(Patient).values(status="unreachable"))
+    await h.sandbox.send_text(CHAT, "5")
+    await h.next_message(CHAT, "2/")
+    async with h.services.sessions() as session:
+        assert await session.scalar(select(Patient.status)) == "active"
+
+
+async def test_typed_text_that_opens_a_check_in_is_not_taken_as_an_answer(
+    harness: Harness,
+) -> None:
+    h = harness
+    await onboard(h)
+    await complete_baseline(h)
+    h.clock.advance(dt.timedelta(days=1))
+    await h.sandbox.send_text(CHAT, "5")
+    await h.next_message(CHAT, "day 1 after your operation")
+    await h.next_message(CHAT, "1/")
+    assert await answers_of(h, "early") == {}
+
+
+async def test_buttons_of_a_closed_check_in_say_so(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    h.clock.advance(dt.timedelta(days=3))  # the baseline window (48 h) has closed
+    await h.sandbox.press_button(CHAT, "5")
+    await h.sandbox.send_command(CHAT, "help")
+    await h.next_message(CHAT, "/stop")
+    answer = h.sandbox.transcript(CHAT).callback_answers[-1]
+    assert (
+        answer.text == "This check-in has closed. Thank you, there is nothing more to answer here."
+    )
+    assert await answers_of(h, "baseline") == {}
+
+
+async def test_an_amber_answer_changed_with_back_is_withdrawn_on_completion(
+    harness: Harness,
+) -> None:
+    h = harness
+    await onboard(h)
+    await complete_baseline(h)
+    h.clock.advance(dt.timedelta(days=1))
+    await h.sandbox.send_command(CHAT, "start")
+    await h.next_message(CHAT, "1/")
+    await tap(h, "3", "2/")
+    await tap(h, "2", "3/")
+    await tap(h, "Worse", "A nurse will look at this answer")  # numbness worse: amber
+    await h.next_message(CHAT, "4/")
+    await tap(h, "◀ Back", "3/")
+    await tap(h, "I have none", "4/")
+    await h.sandbox.send_text(CHAT, "300m")
+    await h.next_message(CHAT, "5/")
+    await tap(h, "Much better", "6/")
+    await tap(h, "▫️ None of these", "✅ None of these")
+    await tap(h, "Done ✔", "7/")
+    await tap(h, "Skip", "Thank you")
+    async with h.services.sessions() as session:
+        flags = (await session.execute(select(Flag.rule_id, Flag.status, Flag.resolved_by))).all()
+    assert flags == [("amber_numbness_worse", "resolved", "system")]
