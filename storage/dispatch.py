@@ -39,6 +39,7 @@ __all__ = [
     "mark_escalated",
     "mark_missed",
     "mark_sent",
+    "miss_closed_open",
     "misses_to_escalate",
     "patient_of_checkin",
     "patient_of_enrolment",
@@ -58,6 +59,7 @@ class Claim:
     """A check-in this process now owns (status ``sending``) until it marks the outcome."""
 
     checkin_id: int
+    enrolment_id: int
     attempts: int
     claimed_at: dt.datetime
     reminder_times: tuple[dt.datetime, ...]
@@ -208,11 +210,38 @@ async def claim_due(
         update(Checkin)
         .where(Checkin.id.in_(chosen), Checkin.status == "scheduled")
         .values(status="sending", claimed_by=instance, claimed_at=now)
-        .returning(Checkin.id, Checkin.attempts, Checkin.reminder_times)
+        .returning(Checkin.id, Checkin.enrolment_id, Checkin.attempts, Checkin.reminder_times)
         .execution_options(synchronize_session=False)
     )
-    claims = [Claim(id_, attempts, now, _times(times)) for id_, attempts, times in result.all()]
+    claims = [
+        Claim(id_, enrolment_id, attempts, now, _times(times))
+        for id_, enrolment_id, attempts, times in result.all()
+    ]
     return sorted(claims, key=lambda c: c.checkin_id)
+
+
+async def miss_closed_open(
+    session: AsyncSession, enrolment_ids: Collection[int], *, now: dt.datetime
+) -> list[int]:
+    """Mark these enrolments' open check-ins whose window closed as missed (unanswered).
+
+    Called with the claims, so the patient's answers go to the new check-in, not to an old
+    one the closing job has not reached yet.
+    """
+    if not enrolment_ids:
+        return []
+    result = await session.execute(
+        update(Checkin)
+        .where(
+            Checkin.enrolment_id.in_(list(enrolment_ids)),
+            Checkin.status.in_(OPEN),
+            Checkin.closes_at <= _at(now),
+        )
+        .values(status="missed", last_error=None, next_reminder_at=None, escalate_at=now)
+        .returning(Checkin.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars().all())
 
 
 async def mark_sent(
@@ -378,22 +407,32 @@ async def undo_reminder(
 
 
 async def windows_to_close(session: AsyncSession, *, now: dt.datetime, limit: int) -> list[Closing]:
-    rows = await session.execute(
-        select(
-            Checkin.id,
-            Checkin.status,
-            Patient.status,
-            Enrolment.status,
-            Patient.chat_id.is_not(None),
-            and_(Patient.consented_at.is_not(None), Patient.language_confirmed.is_(True)),
+    """Unfinished check-ins whose window has closed, oldest first (at most ``limit``).
+
+    One query per status, each an ordered range of ``ix_checkin_status_closes``: with the
+    three statuses in one ``IN`` PostgreSQL misjudges how many rows match and sorts.
+    """
+    found: list[Closing] = []
+    for status in CLOSABLE_STATUSES:
+        rows = await session.execute(
+            select(
+                Checkin.id,
+                Checkin.status,
+                Patient.status,
+                Enrolment.status,
+                Patient.chat_id.is_not(None),
+                and_(Patient.consented_at.is_not(None), Patient.language_confirmed.is_(True)),
+            )
+            .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
+            .join(Patient, Patient.id == Enrolment.patient_id)
+            .where(Checkin.status == status, Checkin.closes_at <= _at(now))
+            .order_by(Checkin.closes_at)
+            .limit(limit - len(found))
         )
-        .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
-        .join(Patient, Patient.id == Enrolment.patient_id)
-        .where(Checkin.status.in_(CLOSABLE_STATUSES), Checkin.closes_at <= _at(now))
-        .order_by(Checkin.closes_at, Checkin.id)
-        .limit(limit)
-    )
-    return [Closing(*row) for row in rows.all()]
+        found += [Closing(*row) for row in rows.all()]
+        if len(found) >= limit:
+            break
+    return found
 
 
 async def mark_missed(

@@ -160,6 +160,14 @@ class Dispatcher:
                     session, now=now, instance=self._instance, limit=self._policy.batch_size,
                     quiet_zones=self._quiet.at(now), retry_delays=self._policy.retry_delays,
                 )  # fmt: skip
+                # an older check-in whose window closed gives way: answers go to the new one
+                for checkin_id in await store.miss_closed_open(
+                    session, {c.enrolment_id for c in claims}, now=now
+                ):
+                    await record_audit(
+                        session, at=now, actor="system", action="checkin.missed",
+                        entity="checkin", entity_id=checkin_id, detail={"reason": None},
+                    )  # fmt: skip
             counts.claimed += len(claims)
             outcomes = await self._each(claims, self._deliver)
             for outcome in outcomes:

@@ -10,6 +10,7 @@ from scheduling_support import (
     INTRO_EN,
     FakeTransport,
     Sessions,
+    SimulatedPatient,
     add_patient,
     checkin_rows,
     flags,
@@ -21,6 +22,7 @@ from scheduling_support import (
 
 from bot.clock import FakeClock
 from bot.scheduling import Dispatcher
+from bot.services.conversation import ConversationService
 from bot.services.enrolment import enrol_patient
 from bot.settings import Settings
 from surveys.model import Survey
@@ -165,19 +167,29 @@ async def test_a_patient_gets_one_check_in_at_a_time_the_older_first(
 
 
 async def test_an_open_check_in_whose_window_closed_gives_way_to_the_next(
-    sessions: Sessions, clock: FakeClock, transport: FakeTransport, dispatcher: Dispatcher
+    sessions: Sessions,
+    survey: Survey,
+    settings: Settings,
+    clock: FakeClock,
+    transport: FakeTransport,
+    conversation: ConversationService,
+    dispatcher: Dispatcher,
 ) -> None:
     first = plan("day_1", START, hours=48)
     second = plan("day_3", START + 48 * HOUR, day=3)
     p = await add_patient(sessions, clock, "P1", [first, second], chat_id=506)
-    await dispatcher.tick()
+    await dispatcher.dispatch_due()
     clock.set(START + 48 * HOUR)
 
-    counts = await dispatcher.tick()
+    counts = await dispatcher.dispatch_due()  # on its own, without the closing job first
 
     rows = await checkin_rows(sessions, p.enrolment.id)
     assert [(r.status, r.last_error) for r in rows] == [("missed", None), ("sent", None)]
-    assert (counts.closed.missed, counts.dispatched.sent) == (1, 1)
+    assert counts.sent == 1
+    patient = SimulatedPatient(conversation, settings, survey, seed=3)
+    assert await patient.answer(506, transport.questions()[-1])  # answers go to the new one
+    rows = await checkin_rows(sessions, p.enrolment.id)
+    assert [r.status for r in rows] == ["missed", "completed"]
 
 
 async def test_catching_up_after_ten_days_down_sends_only_the_current_check_in(
