@@ -17,6 +17,7 @@ __all__ = [
     "PlannedLike",
     "add_planned_checkins",
     "checkins_for_enrolment",
+    "delivered_while_sending",
     "get_checkin",
     "lock_checkin",
     "open_checkin",
@@ -112,6 +113,24 @@ async def open_checkin(
     if now is not None:
         query = query.where(Checkin.closes_at > now)
     row = await session.scalar(query)
+    return CheckinRecord.of(row) if row else None
+
+
+async def delivered_while_sending(
+    session: AsyncSession, enrolment_id: int, now: dt.datetime
+) -> CheckinRecord | None:
+    """A check-in still being sent whose question has reached the patient (a message id)."""
+    row = await session.scalar(
+        select(Checkin)
+        .where(
+            Checkin.enrolment_id == enrolment_id,
+            Checkin.status == "sending",
+            Checkin.message_id.is_not(None),
+            Checkin.closes_at > now,
+        )
+        .order_by(Checkin.due_at)
+        .limit(1)
+    )
     return CheckinRecord.of(row) if row else None
 
 

@@ -357,7 +357,8 @@ class Dispatcher:
             level=self._schedule.unreachable_flag_level,
             evidence={"reason": reason, "checkin": checkin_id, **(detail or {}),
                       "why": {"en": why[0], "zh-Hans": why[1]}},
-            dedupe_key=f"{UNREACHABLE_RULE}:{patient.id}", now=now, checkin_id=checkin_id,
+            dedupe_key=f"{UNREACHABLE_RULE}:{patient.id}:{checkin_id}", now=now,
+            checkin_id=checkin_id,
         )  # fmt: skip
 
     async def _recover_stale(self, counts: DispatchCounts) -> None:

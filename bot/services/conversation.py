@@ -17,8 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.scheduling.policy import DispatchPolicy
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
-from bot.services.flagging import raise_answer_flags, review_changed_answers
+from bot.services.flagging import (
+    raise_answer_flags,
+    raise_system_flag,
+    review_changed_answers,
+)
 from bot.services.rendering import answer_label, question_keyboard, question_text
 from bot.services.replies import Button, Edit, Keyboard, QuestionRef, Reply
 from bot.settings import Settings
@@ -34,6 +39,8 @@ from surveys.engine import Accepted, Ask, Completed, advance, current_step, prev
 from surveys.model import Language, Question, Survey, Text
 
 __all__ = ["Chat", "ConversationService", "language_of"]
+
+REMINDER_MIN_GAP = DispatchPolicy().reminder_min_gap
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("followup.security")
@@ -212,6 +219,39 @@ class ConversationService:
     async def unknown_command(self, chat: Chat) -> Reply:
         return await self._nudge(chat, T.unknown_command)
 
+    async def membership(self, chat: Chat, *, blocked: bool) -> list[int]:
+        """The patient blocked (or unblocked) the bot: mark them unreachable (or active).
+
+        Blocking raises the same amber flag the dispatcher raises when a send is refused,
+        so the nurses can phone the patient.
+        """
+        async with self._sessions.begin() as session:
+            if not await self._first_time(session, chat):
+                return []
+            now = self._clock.now()
+            patient = await patient_store.patient_by_chat(session, chat.chat_id)
+            if patient is None or patient.status in ("withdrawn", "paused"):
+                return []
+            if not blocked:
+                await self._context(session, chat, patient, now)  # reachable again
+                return []
+            if patient.status == "unreachable":
+                return []
+            await patient_store.update_patient(session, patient.id, status="unreachable")
+            await record_audit(
+                session, at=now, actor=f"patient:{patient.ref}", action="patient.unreachable",
+                entity="patient", entity_id=patient.id, detail={"reason": "blocked"},
+            )  # fmt: skip
+            flag, _ = await raise_system_flag(
+                session, patient=patient, rule_id="unreachable",
+                level=self._survey.schedule.unreachable_flag_level,
+                evidence={"reason": "blocked", "why": {
+                    "en": "The patient blocked the bot or deleted the chat.",
+                    "zh-Hans": "患者屏蔽了机器人或删除了对话。"}},
+                dedupe_key=f"unreachable:{patient.id}:blocked:{now.isoformat()}", now=now,
+            )  # fmt: skip
+        return [flag.id]
+
     async def question_sent(self, checkin_id: int, message_id: int) -> None:
         """Remember which message shows the current question, to edit it once answered."""
         async with self._sessions.begin() as session:
@@ -224,14 +264,18 @@ class ConversationService:
         """
         async with self._sessions.begin() as session:
             checkin = await checkin_store.get_checkin(session, checkin_id)
-            if checkin is None:
+            now = self._clock.now()
+            if checkin is None or checkin.closes_at <= now:
+                return None
+            wanted = checkin_store.OPEN_STATUSES if reminder else ("sending",)
+            if checkin.status not in wanted:  # answered, closed or sent meanwhile
                 return None
             enrolment = await patient_store.get_enrolment(session, checkin.enrolment_id)
             assert enrolment is not None
             patient = await patient_store.get_patient(session, enrolment.patient_id)
             if patient is None or patient.chat_id is None:
                 return None
-            ctx = _Context(session, Chat(patient.chat_id), patient, enrolment, self._clock.now())
+            ctx = _Context(session, Chat(patient.chat_id), patient, enrolment, now)
             reply = Reply()
             if reminder:
                 reply.say(T.reminder.get(ctx.language))
@@ -345,6 +389,9 @@ class ConversationService:
         checkin = await checkin_store.open_checkin(session, ctx.enrolment.id, ctx.now)
         if checkin is not None:
             return checkin
+        delivered = await checkin_store.delivered_while_sending(session, ctx.enrolment.id, ctx.now)
+        if delivered is not None:
+            return await self._adopt(ctx, delivered)
         # An open check-in whose window closed is the scheduler's to mark missed; a newer
         # one that is due may still be opened now.
         for candidate in await checkin_store.checkins_for_enrolment(session, ctx.enrolment.id):
@@ -355,12 +402,21 @@ class ConversationService:
                 opened = await checkin_store.update_checkin(
                     session, candidate.id, expect_status=("scheduled",), status="sent",
                     sent_at=ctx.now, claimed_by="conversation", claimed_at=ctx.now,
-                    next_reminder_at=_next_reminder(candidate, 0, ctx.now),
+                    next_reminder_at=_next_reminder(candidate, ctx.now),
                 )  # fmt: skip
                 if opened:
                     ctx.opened = candidate.id
                     return await checkin_store.get_checkin(session, candidate.id)
         return None
+
+    async def _adopt(self, ctx: _Context, checkin: CheckinRecord) -> CheckinRecord | None:
+        """Take over a check-in whose question reached the patient before the dispatcher
+        marked it sent (it is slow, or died): the patient is answering it now."""
+        adopted = await checkin_store.update_checkin(
+            ctx.session, checkin.id, expect_status=("sending",), status="sent",
+            sent_at=ctx.now, next_reminder_at=_next_reminder(checkin, ctx.now),
+        )  # fmt: skip
+        return await checkin_store.get_checkin(ctx.session, checkin.id) if adopted else None
 
     def _intro(self, ctx: _Context, checkin: CheckinRecord) -> str:
         if checkin.day is None:
@@ -490,6 +546,8 @@ class ConversationService:
         if checkin is None or checkin.enrolment_id != ctx.enrolment.id:
             await self._stale(ctx, reply)
             return
+        if checkin.status == "sending" and checkin.message_id is not None:
+            checkin = await self._adopt(ctx, checkin) or checkin
         if not _is_open(checkin, ctx.now):
             await self._stale(ctx, reply, closed=checkin.status != "completed")
             return
@@ -684,10 +742,13 @@ class ConversationService:
             shown = answer_label(self._survey, question, result.value, ctx.language)
             reply.edits.append(Edit(message_id, f"{question.text.get(ctx.language)}\n✔ {shown}"))
         next_id = result.next.question.id if isinstance(result.next, Ask) else None
+        reminder_at = checkin.next_reminder_at
+        if reminder_at is not None and reminder_at < ctx.now + REMINDER_MIN_GAP:
+            reminder_at = _next_reminder(checkin, ctx.now)  # not while they are answering
         await checkin_store.update_checkin(
             ctx.session, checkin.id, expect_status=checkin_store.OPEN_STATUSES,
             status="in_progress", position=next_id, draft=None,
-            started_at=checkin.started_at or ctx.now,
+            started_at=checkin.started_at or ctx.now, next_reminder_at=reminder_at,
         )  # fmt: skip
         answers = {**answers, question.id: result.value}
         await self._flag(ctx, reply, checkin, answers)
@@ -781,6 +842,8 @@ def _who_from_text(text: str) -> str | None:
     return None
 
 
-def _next_reminder(checkin: CheckinRecord, sent: int, now: dt.datetime) -> dt.datetime | None:
-    upcoming = [t for t in checkin.reminder_times[sent:] if t > now]
+def _next_reminder(checkin: CheckinRecord, now: dt.datetime) -> dt.datetime | None:
+    """The first planned reminder at least the minimum gap after ``now``."""
+    earliest = now + REMINDER_MIN_GAP
+    upcoming = [t for t in checkin.reminder_times[checkin.reminder_count :] if t >= earliest]
     return upcoming[0] if upcoming else None

@@ -10,11 +10,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from telegram import Update
+from telegram import ChatMember, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -65,6 +66,7 @@ class PatientHandlers:
             MessageHandler(PRIVATE & filters.COMMAND, self.unknown_command),
             MessageHandler(PRIVATE & filters.TEXT, self.text),
             MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, self.unsupported),
+            ChatMemberHandler(self.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -121,6 +123,16 @@ class PatientHandlers:
     async def unsupported(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, locations, contacts: say what works."""
         await self._run(update, self._conversation.unsupported)
+
+    async def membership(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """The patient blocked or unblocked the bot (private chats only)."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != "private":
+            return
+        blocked = change.new_chat_member.status == ChatMember.BANNED
+        flag_ids = await self._conversation.membership(_chat(update), blocked=blocked)
+        if flag_ids and self._notifier is not None:
+            await self._notifier.notify_new_flags(flag_ids)
 
     async def _run(self, update: Update, action: Callable[[Chat], Awaitable[Reply]]) -> None:
         chat = _chat(update)

@@ -344,3 +344,20 @@ async def test_an_amber_answer_changed_with_back_is_withdrawn_on_completion(
     async with h.services.sessions() as session:
         flags = (await session.execute(select(Flag.rule_id, Flag.status, Flag.resolved_by))).all()
     assert flags == [("amber_numbness_worse", "resolved", "system")]
+
+
+async def test_blocking_the_bot_flags_the_patient_and_unblocking_restores_them(
+    harness: Harness,
+) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.block_bot(CHAT)
+    card = await h.next_message(NURSES, "P-001")
+    assert "blocked the bot" in (card.text or "")
+    async with h.services.sessions() as session:
+        assert await session.scalar(select(Patient.status)) == "unreachable"
+    await h.sandbox.unblock_bot(CHAT)
+    await h.sandbox.send_command(CHAT, "start")
+    await h.next_message(CHAT, "1/")
+    async with h.services.sessions() as session:
+        assert await session.scalar(select(Patient.status)) == "active"

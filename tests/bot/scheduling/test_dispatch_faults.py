@@ -52,7 +52,7 @@ async def test_a_blocked_chat_makes_the_patient_unreachable_with_one_flag(
     assert event.detail == {"reason": "blocked", "checkin": row.id}
     [flag] = await flags(sessions)
     assert (flag.rule_id, flag.level, flag.dedupe_key) == (
-        UNREACHABLE_RULE, "amber", f"unreachable:{p.patient.id}",
+        UNREACHABLE_RULE, "amber", f"unreachable:{p.patient.id}:{row.id}",
     )  # fmt: skip
     assert flag.evidence["why"]["en"] == "The patient blocked the bot or deleted the chat."
 
