@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.nurse.recovery import Trajectory
 from surveys.model import Survey
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["ChartData", "Series", "build_figure", "chart_data", "render_chart"]
 
@@ -69,6 +70,9 @@ def chart_data(survey: Survey, trajectory: Trajectory) -> ChartData:
 
 
 def build_figure(data: ChartData) -> Figure:
+    # matplotlib loads in about a second: only when a chart is drawn, not with every command
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 5), dpi=100, layout="constrained")
     pain = figure.add_subplot()
     walk = pain.twinx()
@@ -106,6 +110,8 @@ def build_figure(data: ChartData) -> Figure:
 def render_chart(data: ChartData) -> bytes:
     """The chart as PNG bytes."""
     figure = build_figure(data)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)  # attaches the Agg canvas to the figure
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
