@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     survey_path: Path | None = None
     default_timezone: str = "UTC"
-    send_at: str = "09:00"
+    send_at: str | None = None
+    """Ward default local send time; unset means the survey's (09:00 in the default)."""
     ward_phone: str = ""
     emergency_number: str = "120"
     nurse_chat_id: int | None = None
@@ -74,8 +75,8 @@ class Settings(BaseSettings):
 
     @field_validator("send_at", "digest_at")
     @classmethod
-    def _time_of_day(cls, value: str) -> str:
-        return _hhmm(value)
+    def _time_of_day(cls, value: str | None) -> str | None:
+        return None if value is None else _hhmm(value)
 
     @field_validator("database_url")
     @classmethod

@@ -286,7 +286,7 @@ async def enrol_patient(
     ref = validate_ref(ref)
     lang = normalise_language(language)
     zone = _timezone(timezone if timezone is not None else settings.default_timezone)
-    send_time = _send_at(send_at, survey)
+    send_time = _send_at(send_at or settings.send_at, survey)  # patient, else ward, else survey
     levels = (levels.strip() or None) if levels is not None else None
     _check_length("levels", levels, 60)
     _check_length("procedure", procedure, 120)
