@@ -1,13 +1,19 @@
 """Telegram's flood limits on the sending side: pace, retry, and give up in time.
 
-Telegram allows about 30 messages per second per bot token and one per second per chat.
-:class:`Pacer` spaces this process's messages evenly at ``rate`` per second (no bursts: a
-burst of ``rate`` followed by the steady rate would exceed 30 in a one-second window) and
-keeps ``per_chat_interval`` seconds between two messages to the same chat.
+Telegram allows about 30 messages per second per bot token and one per second per chat,
+counted over sliding one-second windows. :class:`Pacer` keeps this process's messages
+evenly spaced at ``rate`` per second (no bursts), keeps ``per_chat_interval`` seconds between
+two messages to the same chat, and never lets more than ``per_second`` (Telegram's 30)
+messages reach Telegram within one second. Both limits count from when Telegram *answered*
+the earlier message: Telegram counts a message somewhere between our request leaving and
+its answer arriving, so a message that leaves a full second after the answer of the one
+``per_second`` (or, per chat, one) before it can never fall into the same window, however
+long the network takes. That round trip is the safety margin; with ``rate`` at the cap the
+pacer runs at ``30 / (1 s + round trip)``.
 
 Several processes sharing one token: each gets ``FOLLOWUP_SEND_RATE`` messages per second,
 so set it to ``30 / N`` (or a little less) for N processes; the default 25 leaves room for
-interactive replies of a single process.
+interactive replies of a single process, which do not go through this pacer.
 
 :class:`PacedTransport` wraps a :class:`~bot.services.transport.Transport`: each message
 waits for the pacer, is retried with exponential backoff on
@@ -21,11 +27,13 @@ retried anyway, so such a message can arrive twice (we cannot know).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     retry_if_exception_type,
@@ -37,11 +45,15 @@ from bot.scheduling.policy import DispatchPolicy
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.services.transport import DeliveryError, RetryLater, Transient, Transport
 
-__all__ = ["ClaimExpired", "PacedTransport", "Pacer", "Sleep"]
+__all__ = ["TELEGRAM_PER_SECOND", "ClaimExpired", "PacedTransport", "Pacer", "Sleep"]
 
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 
+TELEGRAM_PER_SECOND = 30
+"""Messages Telegram accepts from one bot within any one second."""
+
+_WINDOW = 1.0  # seconds: Telegram's windows, overall and per chat
 _PRUNE_ABOVE = 4096
 
 
@@ -49,61 +61,139 @@ class ClaimExpired(DeliveryError):
     """The claim's time budget ran out before this message could be sent."""
 
 
+class _Message:
+    """One message under way: answered once Telegram's answer (or error) came back."""
+
+    __slots__ = ("answered", "answered_at")
+
+    def __init__(self) -> None:
+        self.answered_at: float | None = None
+        self.answered = asyncio.Event()
+
+
+class _Chat:
+    """A chat's messages, one at a time: the next leaves ``free_at`` at the earliest."""
+
+    __slots__ = ("free_at", "turn", "users")
+
+    def __init__(self) -> None:
+        self.free_at = -math.inf
+        self.turn = asyncio.Lock()
+        self.users = 0
+
+
 class Pacer:
-    """Spaces messages: ``rate`` per second overall, ``per_chat_interval`` s apart per chat."""
+    """Spaces messages: ``rate`` per second overall (at most ``per_second`` within any second
+    at Telegram), and ``per_chat_interval`` seconds apart per chat.
+
+    Use ``async with pacer.slot(chat_id):`` around each request. ``rate=None`` switches the
+    overall limits off (tests, and transports that pace themselves). ``sleep`` is trusted to
+    wait as long as asked (tests pass instant ones).
+    """
 
     def __init__(
         self,
         rate: float | None,
         per_chat_interval: float = 1.05,
         *,
+        per_second: int = TELEGRAM_PER_SECOND,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate is not None and rate <= 0:
             raise ValueError("rate must be positive (or None for no limit)")
-        self._limiter = AsyncLimiter(1, 1 / rate) if rate else None
+        if per_second < 1:
+            raise ValueError("per_second must be at least 1")
+        self._rate = rate
+        self._interval = 1 / rate if rate else 0.0
+        self._per_second = per_second if rate else 0
         self._per_chat = per_chat_interval
         self._sleep = sleep
         self._monotonic = monotonic
-        self._chat_free_at: dict[int, float] = {}
-        self._paused_until = 0.0
+        self._turn = asyncio.Lock()  # first come, first served
+        self._due = -math.inf  # when the next message is due on the even schedule
+        self._recent: deque[_Message] = deque()  # the last ``per_second`` messages
+        self._window_from = -math.inf  # the next message leaves a second after this answer
+        self._paused_until = -math.inf
+        self._chats: dict[int, _Chat] = {}
 
     @classmethod
     def unlimited(cls, sleep: Sleep = asyncio.sleep) -> Pacer:
         """No spacing at all (tests, and transports that pace themselves)."""
         return cls(None, 0.0, sleep=sleep)
 
-    async def wait(self, chat_id: int) -> None:
-        """Return when one more message to ``chat_id`` fits the limits."""
-        now = self._monotonic()
-        start = max(now, self._chat_free_at.get(chat_id, 0.0), self._paused_until)
-        self._chat_free_at[chat_id] = start + self._per_chat
-        if start > now:
-            await self._sleep(start - now)
-        if self._limiter is not None:
-            await self._limiter.acquire()
-        self.sent(chat_id)
-        if len(self._chat_free_at) > _PRUNE_ABOVE:
-            self._prune(self._monotonic())
+    @property
+    def rate(self) -> float | None:
+        """Messages per second this pacer aims at (None: no limit)."""
+        return self._rate
 
-    def sent(self, chat_id: int) -> None:
-        """A message to the chat has just left (or come back): the next waits a full interval.
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        """Wait until one more message to ``chat_id`` fits the limits; send it inside.
 
-        Called again once Telegram answered, so network delays never squeeze two messages
-        of one chat closer than the interval at Telegram's end.
+        Messages to one chat go one at a time. Leaving the block marks the message
+        answered, whether it was sent or failed.
         """
-        self._chat_free_at[chat_id] = max(
-            self._chat_free_at.get(chat_id, 0.0), self._monotonic() + self._per_chat
-        )
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = self._chats[chat_id] = _Chat()
+        chat.users += 1
+        try:
+            async with chat.turn:
+                await self._sleep_until(max(chat.free_at, self._paused_until))
+                message = await self._depart()
+                try:
+                    yield
+                finally:
+                    answered_at = self._monotonic()
+                    message.answered_at = answered_at
+                    message.answered.set()
+                    chat.free_at = answered_at + self._per_chat
+        finally:
+            chat.users -= 1
+            if len(self._chats) > _PRUNE_ABOVE:
+                self._prune(self._monotonic())
 
     def pause(self, seconds: float) -> None:
         """Hold every message for ``seconds`` (Telegram said: retry after)."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
+    async def _depart(self) -> _Message:
+        """Wait for this message's turn overall: the even schedule, a pause, and a free
+        place in Telegram's window."""
+        async with self._turn:
+            if len(self._recent) == self._per_second > 0:
+                # a second after the answer to the message ``per_second`` before this one
+                # (messages leave in order, so every earlier one is a second behind too)
+                oldest = self._recent[0]
+                await oldest.answered.wait()
+                self._recent.popleft()
+                assert oldest.answered_at is not None
+                self._window_from = oldest.answered_at
+            now = await self._sleep_until(
+                max(self._due, self._paused_until, self._window_from + _WINDOW)
+            )
+            # a message less than an interval late is made up by the next one (timers fire
+            # late under load); after a longer gap the schedule starts afresh
+            on_time = 0 <= now - self._due < self._interval
+            self._due = (self._due if on_time else now) + self._interval
+            message = _Message()
+            if self._per_second:
+                self._recent.append(message)
+            return message
+
+    async def _sleep_until(self, at: float) -> float:
+        """Sleep until ``at`` (monotonic seconds); return the time then."""
+        now = self._monotonic()
+        if at <= now:
+            return now
+        await self._sleep(at - now)
+        return max(at, self._monotonic())
+
     def _prune(self, now: float) -> None:
-        for chat_id in [c for c, free in self._chat_free_at.items() if free <= now]:
-            del self._chat_free_at[chat_id]
+        for chat_id in [c for c, chat in self._chats.items() if not chat.users
+                        and chat.free_at <= now]:  # fmt: skip
+            del self._chats[chat_id]
 
 
 class PacedTransport:
@@ -149,12 +239,9 @@ class PacedTransport:
     async def _paced(self, chat_id: int, action: Callable[[], Awaitable[T]]) -> T:
         async def paced() -> T:
             self._check_deadline()
-            await self._pacer.wait(chat_id)
-            self._check_deadline()
-            try:
+            async with self._pacer.slot(chat_id):
+                self._check_deadline()
                 return await action()
-            finally:
-                self._pacer.sent(chat_id)
 
         return await self._retried(paced)
 

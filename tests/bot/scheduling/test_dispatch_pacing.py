@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import heapq
+import itertools
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from scheduling_support import local
@@ -24,6 +29,35 @@ class Wall:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+class VirtualTime:
+    """Seconds that pass only when every task waits: sleepers wake in deadline order."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._timers, (self.now + seconds, next(self._order), future))
+        await future
+
+    async def run(self, *coroutines: Coroutine[Any, Any, None]) -> None:
+        tasks = [asyncio.create_task(c) for c in coroutines]
+        while not all(task.done() for task in tasks):
+            for _ in range(100):  # every task runs until it waits
+                await asyncio.sleep(0)
+            if self._timers:
+                self.now, _, future = heapq.heappop(self._timers)
+                future.set_result(None)
+            elif not all(task.done() for task in tasks):
+                raise AssertionError("every task waits, and not for the time")
+        await asyncio.gather(*tasks)
 
 
 class Scripted:
@@ -146,6 +180,81 @@ async def test_edits_are_paced_like_messages() -> None:
     await sender.edit(1, Edit(1, "y"))
 
     assert transport.at == [(1, 0.0), (1, 1.0)]
+
+
+async def test_messages_leave_evenly_at_the_rate_from_the_first() -> None:
+    wall = Wall()
+    pacer = Pacer(10, 0.0, sleep=wall.sleep, monotonic=wall.time)
+    left = []
+
+    for chat_id in (1, 2, 3, 4):
+        async with pacer.slot(chat_id):
+            left.append(wall.now)
+
+    assert left == pytest.approx([0.0, 0.1, 0.2, 0.3])
+
+
+async def test_a_timer_firing_late_is_made_up_by_the_next_message() -> None:
+    wall = Wall()
+
+    async def late(seconds: float) -> None:
+        await wall.sleep(seconds + 0.02)  # a busy event loop
+
+    pacer = Pacer(10, 0.0, sleep=late, monotonic=wall.time)
+    left = []
+
+    for chat_id in (1, 2, 3, 4):
+        async with pacer.slot(chat_id):
+            left.append(wall.now)
+
+    assert left == pytest.approx([0.0, 0.12, 0.22, 0.32])  # not 0.24, 0.36
+
+
+async def test_after_a_quiet_spell_the_schedule_starts_afresh_without_a_burst() -> None:
+    wall = Wall()
+    pacer = Pacer(10, 0.0, sleep=wall.sleep, monotonic=wall.time)
+    left = []
+
+    async with pacer.slot(1):
+        left.append(wall.now)
+    wall.now = 5.0
+    for chat_id in (2, 3):
+        async with pacer.slot(chat_id):
+            left.append(wall.now)
+
+    assert left == pytest.approx([0.0, 5.0, 5.1])
+
+
+async def test_telegrams_window_counts_from_when_telegram_answered() -> None:
+    """At most ``per_second`` messages within a second at Telegram, however long each takes:
+    the fourth leaves a second after the first was answered, not after it left."""
+    time = VirtualTime()
+    pacer = Pacer(100, 0.0, per_second=3, sleep=time.sleep, monotonic=time.time)
+    left: dict[int, float] = {}
+
+    async def message(chat_id: int, takes: float) -> None:
+        async with pacer.slot(chat_id):
+            left[chat_id] = time.now
+            await time.sleep(takes)
+
+    await time.run(*(message(n, takes) for n, takes in enumerate([0.3] + [0.05] * 5, 1)))
+
+    assert [left[n] for n in range(1, 7)] == pytest.approx([0, 0.01, 0.02, 1.3, 1.31, 1.32])
+
+
+async def test_a_chats_next_message_waits_for_the_answer_to_its_last() -> None:
+    time = VirtualTime()
+    pacer = Pacer(100, 1.0, sleep=time.sleep, monotonic=time.time)
+    left: list[tuple[int, float]] = []
+
+    async def message(chat_id: int) -> None:
+        async with pacer.slot(chat_id):
+            left.append((chat_id, round(time.now, 6)))
+            await time.sleep(0.5)
+
+    await time.run(message(7), message(7), message(8))
+
+    assert left == [(7, 0.0), (8, 0.01), (7, 1.5)]  # answered at 0.5, then a second
 
 
 def test_pacer_refuses_a_rate_that_is_not_positive() -> None:
