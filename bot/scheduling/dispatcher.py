@@ -27,8 +27,8 @@ import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -69,8 +69,6 @@ log = logging.getLogger(__name__)
 MISSED_RULE = "consecutive_missed"
 UNREACHABLE_RULE = "unreachable"
 OPEN = ("sent", "in_progress")
-
-T = TypeVar("T")
 
 
 class Conversation(Protocol):
@@ -149,51 +147,48 @@ class Dispatcher:
     catch_up = run_until_idle
 
     async def dispatch_due(self) -> DispatchCounts:
-        """Recover dead claims, then claim and send due check-ins batch by batch."""
+        """Recover dead claims, then claim and send due check-ins until none are left.
+
+        Claims are taken batch by batch while the sends go on (see :meth:`_keep_busy`), so
+        the pacer never runs dry between batches; no batch is claimed once the run's time
+        budget is spent or once a check-in was not sent.
+        """
         counts = DispatchCounts()
         await self._recover_stale(counts)
-        started = self._monotonic()
-        while self._monotonic() - started < self._budget:
-            now = self._clock.now()
-            async with self._sessions.begin() as session:
-                claims = await store.claim_due(
-                    session, now=now, instance=self._instance, limit=self._policy.batch_size,
-                    quiet_zones=self._quiet.at(now), retry_delays=self._policy.retry_delays,
-                )  # fmt: skip
-                # an older check-in whose window closed gives way: answers go to the new one
-                for checkin_id in await store.miss_closed_open(
-                    session, {c.enrolment_id for c in claims}, now=now
-                ):
-                    await record_audit(
-                        session, at=now, actor="system", action="checkin.missed",
-                        entity="checkin", entity_id=checkin_id, detail={"reason": None},
-                    )  # fmt: skip
+
+        async def claim(limit: int) -> list[Callable[[], Awaitable[str]]]:
+            deadline = self._monotonic() + self._policy.lease.total_seconds() / 2
+            claims = await self._claim_due(limit)
             counts.claimed += len(claims)
-            outcomes = await self._each(claims, self._deliver)
-            for outcome in outcomes:
-                counts.bump(outcome)
-            if len(claims) < self._policy.batch_size or any(o != "sent" for o in outcomes):
-                break
+            return [functools.partial(self._deliver, c, deadline=deadline) for c in claims]
+
+        await self._keep_busy(claim, counts)
         _log("dispatch", counts)
         return counts
 
     async def send_reminders(self) -> ReminderCounts:
-        """Send due reminders batch by batch (a reminder that failed waits for the next tick)."""
+        """Send due reminders, fetched batch by batch while the sends go on (a reminder that
+        failed waits for the next tick)."""
         counts = ReminderCounts()
-        started = self._monotonic()
-        while self._monotonic() - started < self._budget:
+        last: tuple[dt.datetime, int] | None = None  # the last reminder handed out
+
+        async def due(limit: int) -> list[Callable[[], Awaitable[str]]]:
+            nonlocal last
             now = self._clock.now()
             async with self._sessions() as session:
-                due = await store.due_reminders(
-                    session, now=now, limit=self._policy.batch_size,
+                rows = await store.due_reminders(
+                    session, now=now, limit=limit + self._policy.concurrency,
                     quiet_zones=self._quiet.at(now),
                 )  # fmt: skip
-            counts.due += len(due)
-            outcomes = await self._each(due, functools.partial(self._remind, now=now))
-            for outcome in outcomes:
-                counts.bump(outcome)
-            if len(due) < self._policy.batch_size or any(o != "sent" for o in outcomes):
-                break
+            # reminders handed out but not sent yet are still due (at most ``concurrency``)
+            fresh = [r for r in rows if last is None or (r.next_reminder_at, r.checkin_id) > last]
+            fresh = fresh[:limit]
+            if fresh:
+                last = (fresh[-1].next_reminder_at, fresh[-1].checkin_id)
+            counts.due += len(fresh)
+            return [functools.partial(self._remind, r, now=now) for r in fresh]
+
+        await self._keep_busy(due, counts)
         _log("reminders", counts)
         return counts
 
@@ -243,8 +238,26 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ dispatch
 
-    async def _deliver(self, claim: store.Claim) -> str:
-        deadline = self._monotonic() + self._policy.lease.total_seconds() / 2
+    async def _claim_due(self, limit: int) -> list[store.Claim]:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            claims = await store.claim_due(
+                session, now=now, instance=self._instance, limit=limit,
+                quiet_zones=self._quiet.at(now), retry_delays=self._policy.retry_delays,
+            )  # fmt: skip
+            # an older check-in whose window closed gives way: answers go to the new one
+            for checkin_id in await store.miss_closed_open(
+                session, {c.enrolment_id for c in claims}, now=now
+            ):
+                await record_audit(
+                    session, at=now, actor="system", action="checkin.missed",
+                    entity="checkin", entity_id=checkin_id, detail={"reason": None},
+                )  # fmt: skip
+        return claims
+
+    async def _deliver(self, claim: store.Claim, *, deadline: float) -> str:
+        """Send the claimed check-in; no message starts after ``deadline`` (half the lease
+        from the claim, so the claim is never recovered while we may still send)."""
         try:
             opening = await self._conversation.opening(claim.checkin_id)
             if opening is None:  # unlinked since the claim
@@ -463,19 +476,55 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ plumbing
 
-    async def _each(self, items: Iterable[T], action: Callable[[T], Awaitable[str]]) -> list[str]:
-        """Run ``action`` on every item, ``concurrency`` at a time; a crash counts as an error."""
-        gate = asyncio.Semaphore(self._policy.concurrency)
+    async def _keep_busy(
+        self, take: Callable[[int], Awaitable[list[Callable[[], Awaitable[str]]]]], counts: Counts
+    ) -> None:
+        """Run the jobs ``take(limit)`` hands out, ``concurrency`` at a time, taking more
+        as places free up.
 
-        async def one(item: T) -> str:
-            async with gate:
-                try:
-                    return await action(item)
-                except Exception:
-                    log.exception("dispatcher step failed")
-                    return "errors"
+        More are taken once a quarter of the places (or ``batch_size``, if smaller) are
+        free, so the sends never wait for a batch to end, the claims come in batches, and a
+        run ends within the time ``concurrency`` jobs take after its time budget. Nothing
+        more is taken once ``take`` found fewer than asked for, a job's outcome was not
+        ``sent``, or the budget is spent. Each outcome is counted in ``counts``.
+        """
+        policy = self._policy
+        enough = min(policy.batch_size, max(1, policy.concurrency // 4))
+        started = self._monotonic()
+        running: set[asyncio.Task[str]] = set()
+        more = True
+        try:
+            while True:
+                free = policy.concurrency - len(running)
+                if more and free >= enough and self._monotonic() - started < self._budget:
+                    limit = min(policy.batch_size, free)
+                    jobs = await take(limit)
+                    more = len(jobs) == limit
+                    running |= {asyncio.create_task(_guarded(job)) for job in jobs}
+                if not running:
+                    return
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    outcome = task.result()
+                    counts.bump(outcome)
+                    more = more and outcome == "sent"
+        except asyncio.CancelledError:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        except Exception:  # e.g. the database went away: let the sends under way finish
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
 
-        return list(await asyncio.gather(*(one(item) for item in items)))
+
+async def _guarded(job: Callable[[], Awaitable[str]]) -> str:
+    """A crash counts as the job's error, not as the run's."""
+    try:
+        return await job()
+    except Exception:
+        log.exception("dispatcher step failed")
+        return "errors"
 
 
 def _missed_reason(row: store.Closing) -> str | None:

@@ -16,6 +16,9 @@ def _doubling(start: dt.timedelta, cap: dt.timedelta, count: int) -> tuple[dt.ti
 class DispatchPolicy:
     """How hard and how long the dispatcher tries.
 
+    ``concurrency``: check-ins (or reminders) in hand at once. Each waits about a second
+    between its intro and its question, so it takes more than 30 to keep Telegram's 30
+    messages/s busy; more are claimed, at most ``batch_size`` at a time, as places free up.
     ``lease``: a ``sending`` claim older than this is taken to belong to a dead process and is
     recovered; a live process stops sending for a claim after half of it, so a claim is never
     recovered while its owner may still send. ``retry_delays[n - 1]``: how long a check-in
@@ -29,7 +32,7 @@ class DispatchPolicy:
     """
 
     batch_size: int = 100
-    concurrency: int = 25
+    concurrency: int = 40
     lease: dt.timedelta = dt.timedelta(minutes=5)
     max_attempts: int = 10
     retry_delays: tuple[dt.timedelta, ...] = _doubling(
