@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Answer, Checkin, Enrolment
@@ -15,6 +15,7 @@ __all__ = [
     "answer_history",
     "current_answers",
     "latest_completed_values",
+    "previous_and_baseline_values",
     "record_answer",
     "supersede_answer",
 ]
@@ -30,9 +31,15 @@ async def record_answer(
     survey_version: str,
     answered_at: dt.datetime,
     answered_by: str,
+    replaces: bool = True,
 ) -> None:
-    """Store an answer, superseding any earlier live answer to the same question."""
-    await supersede_answer(session, checkin_id, question_id, answered_at)
+    """Store an answer, superseding any earlier live answer to the same question.
+
+    ``replaces=False`` skips looking for one: the caller holds the check-in's row and has
+    just read its live answers, none of them to this question.
+    """
+    if replaces:
+        await supersede_answer(session, checkin_id, question_id, answered_at)
     session.add(
         Answer(
             checkin_id=checkin_id,
@@ -87,6 +94,59 @@ async def latest_completed_values(
     exclude_checkin: int | None = None,
 ) -> tuple[int | None, dict[str, Any]]:
     """Answers of the most recent completed check-in (optionally of given forms)."""
+    checkin_id = await session.scalar(
+        _latest_completed(enrolment_id, forms, before=before, exclude_checkin=exclude_checkin)
+    )
+    if checkin_id is None:
+        return None, {}
+    return checkin_id, await current_answers(session, checkin_id)
+
+
+async def previous_and_baseline_values(
+    session: AsyncSession,
+    enrolment_id: int,
+    *,
+    follow_up_forms: tuple[str, ...],
+    baseline_forms: tuple[str, ...],
+    before: dt.datetime,
+    exclude_checkin: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """In one query, what :func:`latest_completed_values` gives for the previous follow-up
+    (of ``follow_up_forms``, due before ``before``) and for the baseline (``baseline_forms``).
+    """
+    previous = _latest_completed(
+        enrolment_id, follow_up_forms, before=before, exclude_checkin=exclude_checkin
+    ).scalar_subquery()
+    baseline = _latest_completed(
+        enrolment_id, baseline_forms, exclude_checkin=exclude_checkin
+    ).scalar_subquery()
+    rows = await session.execute(
+        select(
+            Answer.checkin_id == previous,
+            Answer.checkin_id == baseline,
+            Answer.question_id,
+            Answer.value,
+        )
+        .where(Answer.checkin_id.in_([previous, baseline]), Answer.superseded_at.is_(None))
+        .order_by(Answer.id)
+    )
+    found: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+    for of_previous, of_baseline, question_id, value in rows.all():
+        if of_previous:
+            found[0][question_id] = value
+        if of_baseline:
+            found[1][question_id] = value
+    return found
+
+
+def _latest_completed(
+    enrolment_id: int,
+    forms: tuple[str, ...] | None,
+    *,
+    before: dt.datetime | None = None,
+    exclude_checkin: int | None = None,
+) -> Select[int]:
+    """The id of the enrolment's most recent completed check-in matching the filters."""
     query = (
         select(Checkin.id)
         .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
@@ -100,7 +160,4 @@ async def latest_completed_values(
         query = query.where(Checkin.due_at < before)
     if exclude_checkin is not None:
         query = query.where(Checkin.id != exclude_checkin)
-    checkin_id = await session.scalar(query)
-    if checkin_id is None:
-        return None, {}
-    return checkin_id, await current_answers(session, checkin_id)
+    return query

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Checkin
@@ -20,8 +21,10 @@ __all__ = [
     "delivered_while_sending",
     "get_checkin",
     "lock_checkin",
+    "next_scheduled_due",
     "open_checkin",
     "update_checkin",
+    "update_held_checkin",
 ]
 
 OPEN_STATUSES = ("sent", "in_progress")
@@ -134,6 +137,20 @@ async def delivered_while_sending(
     return CheckinRecord.of(row) if row else None
 
 
+async def next_scheduled_due(
+    session: AsyncSession, enrolment_id: int, after: dt.datetime
+) -> dt.datetime | None:
+    """When the enrolment's next still scheduled check-in is due (after ``after``)."""
+    due: dt.datetime | None = await session.scalar(
+        select(func.min(Checkin.due_at)).where(
+            Checkin.enrolment_id == enrolment_id,
+            Checkin.status == "scheduled",
+            Checkin.due_at > after,
+        )
+    )
+    return due
+
+
 async def update_checkin(
     session: AsyncSession, checkin_id: int, *, expect_status: Sequence[str] = (), **values: Any
 ) -> bool:
@@ -143,3 +160,24 @@ async def update_checkin(
         query = query.where(Checkin.status.in_(expect_status))
     result = await session.execute(query.values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def update_held_checkin(
+    session: AsyncSession,
+    checkin: CheckinRecord,
+    *,
+    expect_status: Sequence[str] = (),
+    **values: Any,
+) -> CheckinRecord | None:
+    """:func:`update_checkin`, returning the check-in as it now reads (None if not updated).
+
+    ``checkin`` must be the row as read under :func:`lock_checkin` in this transaction, so
+    nobody else changed it since; the new record is then built without reading it again.
+    """
+    if not await update_checkin(session, checkin.id, expect_status=expect_status, **values):
+        return None
+    read_back: dict[str, Any] = {
+        name: value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
+        for name, value in values.items()
+    }
+    return replace(checkin, **read_back)

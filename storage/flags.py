@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, or_, select, update
@@ -16,6 +16,7 @@ from storage.records import FlagRecord
 __all__ = [
     "LEVEL_ORDER",
     "claim_card",
+    "flags_by_dedupe_key",
     "get_flag",
     "list_flags",
     "raise_flag",
@@ -59,6 +60,20 @@ async def raise_flag(
             return await _record(session, row), True
     assert existing is not None
     return await _record(session, existing), False
+
+
+async def flags_by_dedupe_key(
+    session: AsyncSession, dedupe_keys: Collection[str]
+) -> dict[str, FlagRecord]:
+    """The flags already raised under any of ``dedupe_keys``, by key, in one query."""
+    if not dedupe_keys:
+        return {}
+    rows = await session.execute(
+        select(Flag, Patient.ref)
+        .join(Patient, Patient.id == Flag.patient_id)
+        .where(Flag.dedupe_key.in_(dedupe_keys))
+    )
+    return {row.dedupe_key: FlagRecord.of(row, ref) for row, ref in rows.all()}
 
 
 async def _record(session: AsyncSession, row: Flag) -> FlagRecord:

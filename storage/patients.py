@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, SQLColumnExpression, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Enrolment, Patient
@@ -20,9 +20,14 @@ __all__ = [
     "list_patients",
     "patient_by_chat",
     "patient_by_ref",
+    "patient_with_enrolment_by_chat",
     "update_enrolment",
     "update_patient",
 ]
+
+_NOT_WITHDRAWN = Enrolment.status != "withdrawn"
+_NEWEST_FIRST = (Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+"""An enrolment is active unless withdrawn; a patient's newest one is theirs now."""
 
 
 class PatientExists(ValueError):
@@ -67,6 +72,23 @@ async def patient_by_ref(session: AsyncSession, ref: str) -> PatientRecord | Non
 async def patient_by_chat(session: AsyncSession, chat_id: int) -> PatientRecord | None:
     row = await session.scalar(select(Patient).where(Patient.chat_id == chat_id))
     return PatientRecord.of(row) if row else None
+
+
+async def patient_with_enrolment_by_chat(
+    session: AsyncSession, chat_id: int
+) -> tuple[PatientRecord, EnrolmentRecord | None] | None:
+    """The chat's patient and their :func:`active_enrolment`, in one round trip."""
+    row = (
+        await session.execute(
+            select(Patient, Enrolment)
+            .outerjoin(Enrolment, Enrolment.id == _active_enrolment_id(Patient.id))
+            .where(Patient.chat_id == chat_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    patient, enrolment = row
+    return PatientRecord.of(patient), EnrolmentRecord.of(enrolment) if enrolment else None
 
 
 async def update_patient(session: AsyncSession, patient_id: int, **values: object) -> None:
@@ -126,8 +148,20 @@ async def active_enrolment(session: AsyncSession, patient_id: int) -> EnrolmentR
     """The patient's current enrolment: the newest one not withdrawn."""
     row = await session.scalar(
         select(Enrolment)
-        .where(Enrolment.patient_id == patient_id, Enrolment.status != "withdrawn")
-        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+        .where(Enrolment.patient_id == patient_id, _NOT_WITHDRAWN)
+        .order_by(*_NEWEST_FIRST)
         .limit(1)
     )
     return EnrolmentRecord.of(row) if row else None
+
+
+def _active_enrolment_id(patient_id: SQLColumnExpression[int]) -> ScalarSelect[int]:
+    """The id :func:`active_enrolment` picks, as a subquery on ``patient_id``."""
+    return (
+        select(Enrolment.id)
+        .where(Enrolment.patient_id == patient_id, _NOT_WITHDRAWN)
+        .order_by(*_NEWEST_FIRST)
+        .limit(1)
+        .correlate_except(Enrolment)
+        .scalar_subquery()
+    )
