@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.answers import latest_completed_values
+from storage.answers import previous_and_baseline_values
 from storage.audit import record_audit
-from storage.flags import list_flags, raise_flag, set_flag
+from storage.flags import flags_by_dedupe_key, list_flags, raise_flag, set_flag
 from storage.records import CheckinRecord, FlagRecord, PatientRecord
 from surveys.model import Survey
 from surveys.rules import FlagHit, RuleContext, evaluate_rules
 
 __all__ = [
     "ANSWER_CHANGED",
+    "RuleHistory",
     "baseline_forms",
     "raise_answer_flags",
     "raise_system_flag",
     "review_changed_answers",
+    "rule_history",
 ]
 
 ANSWER_CHANGED = "The patient changed this answer before finishing the check-in."
+
+
+@dataclass(frozen=True)
+class RuleHistory:
+    """What the rules compare a check-in's answers with: the values of the previous
+    completed follow-up and of the baseline (empty when none, or when no rule needs them)."""
+
+    previous: Mapping[str, Any] = field(default_factory=dict)
+    baseline: Mapping[str, Any] = field(default_factory=dict)
 
 
 def baseline_forms(survey: Survey) -> tuple[str, ...]:
@@ -38,10 +51,20 @@ async def raise_answer_flags(
     checkin: CheckinRecord,
     answers: dict[str, Any],
     now: dt.datetime,
+    history: RuleHistory | None = None,
 ) -> list[tuple[FlagRecord, bool]]:
-    """Raise every rule that holds now; a rule already raised on this check-in is not repeated."""
+    """Raise every rule that holds now; a rule already raised on this check-in is not repeated.
+
+    ``history``: from :func:`rule_history` for these answers, when the caller needs it too.
+    """
+    hits = await _hits(session, survey, checkin, answers, history)
+    raised = await flags_by_dedupe_key(session, [_dedupe_key(checkin, hit) for hit in hits])
     results = []
-    for hit in await _hits(session, survey, checkin, answers):
+    for hit in hits:
+        existing = raised.get(_dedupe_key(checkin, hit))
+        if existing is not None:
+            results.append((existing, False))
+            continue
         evidence = {
             **hit.evidence,
             "form": checkin.form,
@@ -56,7 +79,7 @@ async def raise_answer_flags(
             rule_id=hit.rule_id,
             level=hit.level,
             evidence=evidence,
-            dedupe_key=f"checkin:{checkin.id}:{hit.rule_id}",
+            dedupe_key=_dedupe_key(checkin, hit),
             now=now,
         )
         if created:
@@ -69,28 +92,57 @@ async def raise_answer_flags(
     return results
 
 
-async def _hits(
-    session: AsyncSession, survey: Survey, checkin: CheckinRecord, answers: dict[str, Any]
-) -> tuple[FlagHit, ...]:
-    """The rules that hold for these answers, against the previous and baseline check-ins."""
+def _dedupe_key(checkin: CheckinRecord, hit: FlagHit) -> str:
+    return f"checkin:{checkin.id}:{hit.rule_id}"
+
+
+async def rule_history(
+    session: AsyncSession, survey: Survey, checkin: CheckinRecord, answers: Mapping[str, Any]
+) -> RuleHistory:
+    """The previous and baseline values, read only if a rule may look at them.
+
+    A rule's check looks at them (to decide, or as evidence) only once its question has an
+    answer, so until a rule of this form has one answered, nothing is read.
+    """
+    if not _may_compare(survey, checkin.form, answers):
+        return RuleHistory()
     baselines = baseline_forms(survey)
-    follow_ups = tuple(f.id for f in survey.forms if f.id not in baselines)
-    _, previous = await latest_completed_values(
+    previous, baseline = await previous_and_baseline_values(
         session,
         checkin.enrolment_id,
-        forms=follow_ups,
+        follow_up_forms=tuple(f.id for f in survey.forms if f.id not in baselines),
+        baseline_forms=baselines,
         before=checkin.due_at,
         exclude_checkin=checkin.id,
     )
-    _, baseline = await latest_completed_values(
-        session, checkin.enrolment_id, forms=baselines, exclude_checkin=checkin.id
+    return RuleHistory(previous, baseline)
+
+
+def _may_compare(survey: Survey, form_id: str, answers: Mapping[str, Any]) -> bool:
+    return any(
+        answers.get(check.question) is not None
+        for rule in survey.rules
+        if not rule.forms or form_id in rule.forms
+        for check in rule.any_of
     )
+
+
+async def _hits(
+    session: AsyncSession,
+    survey: Survey,
+    checkin: CheckinRecord,
+    answers: dict[str, Any],
+    history: RuleHistory | None,
+) -> tuple[FlagHit, ...]:
+    """The rules that hold for these answers, against the previous and baseline check-ins."""
+    if history is None:
+        history = await rule_history(session, survey, checkin, answers)
     context = RuleContext(
         form_id=checkin.form,
         day_post_op=checkin.day,
         answers=answers,
-        previous=previous,
-        baseline=baseline,
+        previous=history.previous,
+        baseline=history.baseline,
     )
     return evaluate_rules(survey, context)
 
@@ -103,13 +155,15 @@ async def review_changed_answers(
     checkin: CheckinRecord,
     answers: dict[str, Any],
     now: dt.datetime,
+    history: RuleHistory | None = None,
 ) -> None:
     """After a completed check-in, settle flags whose answer the patient changed (Back).
 
     Amber and info flags whose rule no longer holds on the final answers are resolved by
     the system with a note; a red flag stays open for a nurse, marked as changed.
+    ``history``: from :func:`rule_history` for these answers, if already read.
     """
-    holding = {hit.rule_id for hit in await _hits(session, survey, checkin, answers)}
+    holding = {hit.rule_id for hit in await _hits(session, survey, checkin, answers, history)}
     for flag in await list_flags(session, patient_id=patient.id):
         if flag.checkin_id != checkin.id or flag.rule_id in holding:
             continue
