@@ -20,9 +20,11 @@ from bot.clock import Clock
 from bot.scheduling.policy import DispatchPolicy
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
 from bot.services.flagging import (
+    RuleHistory,
     raise_answer_flags,
     raise_system_flag,
     review_changed_answers,
+    rule_history,
 )
 from bot.services.rendering import answer_label, question_keyboard, question_text
 from bot.services.replies import Button, Edit, Keyboard, QuestionRef, Reply
@@ -41,6 +43,9 @@ from surveys.model import Language, Question, Survey, Text
 __all__ = ["Chat", "ConversationService", "language_of"]
 
 REMINDER_MIN_GAP = DispatchPolicy().reminder_min_gap
+
+Answers = dict[str, Any]
+"""A check-in's live answers by question id, as :func:`current_answers` reads them."""
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("followup.security")
@@ -106,15 +111,13 @@ class ConversationService:
             if not await self._first_time(session, chat):
                 return reply
             now = self._clock.now()
-            patient = await patient_store.patient_by_chat(session, chat.chat_id)
-            if patient is not None and patient.status != "withdrawn":
-                ctx = await self._context(session, chat, patient, now)
-                if ctx is not None:
-                    if token and await self._invite_of_someone_else(ctx, token.strip()):
-                        reply.say(T.chat_taken.get(ctx.language))
-                        return reply
-                    await self._continue(ctx, reply)
+            ctx = await self._context(session, chat, now)
+            if ctx is not None:
+                if token and await self._invite_of_someone_else(ctx, token.strip()):
+                    reply.say(T.chat_taken.get(ctx.language))
                     return reply
+                await self._continue(ctx, reply)
+                return reply
             language = language_of(chat.language_code)
             if not token:
                 reply.say(T.invite_needed.get(language))
@@ -151,8 +154,7 @@ class ConversationService:
             if not await self._first_time(session, chat):
                 return reply
             now = self._clock.now()
-            patient = await patient_store.patient_by_chat(session, chat.chat_id)
-            ctx = await self._context(session, chat, patient, now) if patient else None
+            ctx = await self._context(session, chat, now)
             language = ctx.language if ctx else language_of(chat.language_code)
             try:
                 data = self._codec.decode(chat.chat_id, payload)
@@ -229,11 +231,12 @@ class ConversationService:
             if not await self._first_time(session, chat):
                 return []
             now = self._clock.now()
-            patient = await patient_store.patient_by_chat(session, chat.chat_id)
-            if patient is None or patient.status in ("withdrawn", "paused"):
+            found = await patient_store.patient_with_enrolment_by_chat(session, chat.chat_id)
+            if found is None or found[0].status in ("withdrawn", "paused"):
                 return []
+            patient, enrolment = found
             if not blocked:
-                await self._context(session, chat, patient, now)  # reachable again
+                await self._context_for(session, chat, patient, enrolment, now)
                 return []
             if patient.status == "unreachable":
                 return []
@@ -292,12 +295,20 @@ class ConversationService:
         return await mark_update_processed(session, chat.update_id, self._clock.now())
 
     async def _context(
-        self, session: AsyncSession, chat: Chat, patient: PatientRecord, now: dt.datetime
+        self, session: AsyncSession, chat: Chat, now: dt.datetime
     ) -> _Context | None:
-        if patient.status == "withdrawn":
+        """The chat's patient in their active enrolment (see :meth:`_context_for`)."""
+        found = await patient_store.patient_with_enrolment_by_chat(session, chat.chat_id)
+        if found is None:
             return None
-        enrolment = await patient_store.active_enrolment(session, patient.id)
-        if enrolment is None:
+        return await self._context_for(session, chat, *found, now)
+
+    async def _context_for(
+        self, session: AsyncSession, chat: Chat, patient: PatientRecord,
+        enrolment: EnrolmentRecord | None, now: dt.datetime,
+    ) -> _Context | None:  # fmt: skip
+        """None when withdrawn or not enrolled; a patient marked unreachable who writes is not."""
+        if patient.status == "withdrawn" or enrolment is None:
             return None
         ctx = _Context(session, chat, patient, enrolment, now)
         if patient.status == "unreachable":  # they wrote to us: the chat works again
@@ -316,9 +327,7 @@ class ConversationService:
         async with self._sessions.begin() as session:
             if not await self._first_time(session, chat):
                 return reply
-            now = self._clock.now()
-            patient = await patient_store.patient_by_chat(session, chat.chat_id)
-            ctx = await self._context(session, chat, patient, now) if patient else None
+            ctx = await self._context(session, chat, self._clock.now())
             if ctx is None:
                 reply.say(T.invite_needed.get(language_of(chat.language_code)))
                 return reply
@@ -338,6 +347,12 @@ class ConversationService:
         patient = await patient_store.get_patient(ctx.session, ctx.patient.id)
         assert patient is not None
         return patient
+
+    async def _reread(self, ctx: _Context, checkin: CheckinRecord) -> CheckinRecord:
+        """The check-in as stored, when an update left it alone (its status moved on)."""
+        current = await checkin_store.get_checkin(ctx.session, checkin.id)
+        assert current is not None
+        return current
 
     async def _audit(self, ctx: _Context, action: str, **detail: Any) -> None:
         await record_audit(
@@ -431,10 +446,7 @@ class ConversationService:
             reply.say(T.next_checkin.format(ctx.language, date=self._date(ctx, upcoming)))
 
     async def _next_due(self, ctx: _Context) -> dt.datetime | None:
-        for checkin in await checkin_store.checkins_for_enrolment(ctx.session, ctx.enrolment.id):
-            if checkin.status == "scheduled" and checkin.due_at > ctx.now:
-                return checkin.due_at
-        return None
+        return await checkin_store.next_scheduled_due(ctx.session, ctx.enrolment.id, ctx.now)
 
     def _date(self, ctx: _Context, when: dt.datetime) -> str:
         local = when.astimezone(ZoneInfo(ctx.patient.timezone)).date()
@@ -442,18 +454,24 @@ class ConversationService:
             return f"{local.year}年{local.month}月{local.day}日"
         return f"{local:%a} {local.day} {local:%b %Y}"
 
-    async def _ask_current(self, ctx: _Context, reply: Reply, checkin: CheckinRecord) -> None:
-        """Show the current question of an open check-in (or the who-is-answering step)."""
+    async def _ask_current(
+        self, ctx: _Context, reply: Reply, checkin: CheckinRecord, answers: Answers | None = None
+    ) -> None:
+        """Show the current question of an open check-in (or the who-is-answering step).
+
+        ``answers``: the check-in's live answers, if this action has them already.
+        """
         if ctx.enrolment.caregiver_helps and checkin.answered_by is None:
             keyboard = ((self._button(ctx, T.who_patient, WHO, "p", checkin.id),),
                         (self._button(ctx, T.who_caregiver, WHO, "c", checkin.id),))  # fmt: skip
             reply.say(T.who_answers.get(ctx.language), keyboard, QuestionRef(checkin.id, "_who"))
             return
         form = self._survey.form(checkin.form)
-        answers = await current_answers(ctx.session, checkin.id)
+        if answers is None:
+            answers = await current_answers(ctx.session, checkin.id)
         step = current_step(form, answers)
         if isinstance(step, Completed):
-            await self._complete(ctx, reply, checkin)
+            await self._complete(ctx, reply, checkin, answers)
             return
         selected = _draft_selection(checkin, step.question.id)
         reply.say(
@@ -519,9 +537,10 @@ class ConversationService:
         answers = await current_answers(ctx.session, checkin.id)
         step = current_step(form, answers)
         if isinstance(step, Completed):
-            await self._complete(ctx, reply, checkin)
+            await self._complete(ctx, reply, checkin, answers)
             return
-        await self._submit(ctx, reply, checkin, step, text, checkin.message_id, from_button=False)
+        await self._submit(ctx, reply, checkin, answers, step, text, checkin.message_id,
+                           from_button=False)  # fmt: skip
 
     async def _pressed(
         self, ctx: _Context, reply: Reply, data: CallbackData, message_id: int | None
@@ -574,9 +593,11 @@ class ConversationService:
             if raw is None:
                 await self._stale(ctx, reply)
                 return
-            await self._submit(ctx, reply, checkin, step, raw, message_id, from_button=True)
+            await self._submit(ctx, reply, checkin, answers, step, raw, message_id,
+                               from_button=True)  # fmt: skip
         elif data.kind == SKIP:
-            await self._submit(ctx, reply, checkin, step, None, message_id, from_button=True)
+            await self._submit(ctx, reply, checkin, answers, step, None, message_id,
+                               from_button=True)  # fmt: skip
         elif data.kind == TOGGLE:
             await self._toggle(ctx, reply, checkin, step, data.value, message_id)
         elif data.kind == DONE:
@@ -584,10 +605,10 @@ class ConversationService:
             if not chosen:
                 reply.callback_text = T.pick_at_least_one.get(ctx.language)
                 return
-            await self._submit(ctx, reply, checkin, step, ",".join(chosen), message_id,
+            await self._submit(ctx, reply, checkin, answers, step, ",".join(chosen), message_id,
                                from_button=True)  # fmt: skip
         elif data.kind == BACK:
-            await self._back(ctx, reply, checkin, step, message_id)
+            await self._back(ctx, reply, checkin, answers, step, message_id)
         else:
             await self._stale(ctx, reply)
 
@@ -641,17 +662,15 @@ class ConversationService:
         self, ctx: _Context, reply: Reply, checkin: CheckinRecord, who: str,
         message_id: int | None,
     ) -> None:  # fmt: skip
-        await checkin_store.update_checkin(
-            ctx.session, checkin.id, expect_status=checkin_store.OPEN_STATUSES,
+        updated = await checkin_store.update_held_checkin(
+            ctx.session, checkin, expect_status=checkin_store.OPEN_STATUSES,
             answered_by=who, status="in_progress", started_at=checkin.started_at or ctx.now,
-        )  # fmt: skip
+        ) or await self._reread(ctx, checkin)  # fmt: skip
         label = T.who_caregiver if who == "caregiver" else T.who_patient
         if message_id is not None:
             reply.edits.append(
                 Edit(message_id, f"{T.who_answers.get(ctx.language)}\n✔ {label.get(ctx.language)}")
             )
-        updated = await checkin_store.get_checkin(ctx.session, checkin.id)
-        assert updated is not None
         await self._ask_current(ctx, reply, updated)
 
     async def _toggle(
@@ -673,12 +692,10 @@ class ConversationService:
             exclusive = {o.id for o in question.options if o.exclusive}
             selected = [s for s in selected if s not in exclusive] + [option.id]
         ordered = [o.id for o in question.options if o.id in selected]
-        await checkin_store.update_checkin(
-            ctx.session, checkin.id, draft={"question": question.id, "selected": ordered}
-        )
+        updated = await checkin_store.update_held_checkin(
+            ctx.session, checkin, draft={"question": question.id, "selected": ordered}
+        ) or await self._reread(ctx, checkin)
         if message_id is not None:
-            updated = await checkin_store.get_checkin(ctx.session, checkin.id)
-            assert updated is not None
             reply.edits.append(
                 Edit(
                     message_id,
@@ -688,41 +705,40 @@ class ConversationService:
             )
 
     async def _back(
-        self, ctx: _Context, reply: Reply, checkin: CheckinRecord, step: Ask,
+        self, ctx: _Context, reply: Reply, checkin: CheckinRecord, answers: Answers, step: Ask,
         message_id: int | None,
     ) -> None:  # fmt: skip
         form = self._survey.form(checkin.form)
-        answers = await current_answers(ctx.session, checkin.id)
         previous = previous_question(form, answers, step.question.id)
         if previous is None:
             reply.callback_text = T.button_stale.get(ctx.language)
             return
         await supersede_answer(ctx.session, checkin.id, previous.id, ctx.now)
-        await checkin_store.update_checkin(
-            ctx.session, checkin.id, position=previous.id, draft=None
-        )
+        updated = await checkin_store.update_held_checkin(
+            ctx.session, checkin, position=previous.id, draft=None
+        ) or await self._reread(ctx, checkin)
         await self._audit(ctx, "answer.reopened", checkin=checkin.id, question=previous.id)
         if message_id is not None:
             shown = question_text(step.question, ctx.language, step.number, step.total)
             reply.edits.append(Edit(message_id, shown))
-        updated = await checkin_store.get_checkin(ctx.session, checkin.id)
-        assert updated is not None
-        await self._ask_current(ctx, reply, updated)
+        reopened = {q: value for q, value in answers.items() if q != previous.id}
+        await self._ask_current(ctx, reply, updated, reopened)
 
     async def _submit(
         self,
         ctx: _Context,
         reply: Reply,
         checkin: CheckinRecord,
+        answers: Answers,
         step: Ask,
         raw: str | None,
         message_id: int | None,
         *,
         from_button: bool,
     ) -> None:
+        """Answer the current question of ``checkin`` (held, with its live ``answers``)."""
         form = self._survey.form(checkin.form)
         question = step.question
-        answers = await current_answers(ctx.session, checkin.id)
         result = advance(self._survey, form, answers, question.id, raw, ctx.now)
         if not isinstance(result, Accepted):
             message = result.message.get(ctx.language)
@@ -730,13 +746,13 @@ class ConversationService:
                 reply.callback_text = message
             else:
                 reply.say(message)
-                await self._ask_current(ctx, reply, checkin)
+                await self._ask_current(ctx, reply, checkin, answers)
             return
         who = checkin.answered_by or "patient"
         await record_answer(
             ctx.session, checkin_id=checkin.id, question_id=question.id, raw=raw,
             value=result.value, survey_version=self._survey.version, answered_at=ctx.now,
-            answered_by=who,
+            answered_by=who, replaces=question.id in answers,
         )  # fmt: skip
         if message_id is not None:
             shown = answer_label(self._survey, question, result.value, ctx.language)
@@ -745,26 +761,27 @@ class ConversationService:
         reminder_at = checkin.next_reminder_at
         if reminder_at is not None and reminder_at < ctx.now + REMINDER_MIN_GAP:
             reminder_at = _next_reminder(checkin, ctx.now)  # not while they are answering
-        await checkin_store.update_checkin(
-            ctx.session, checkin.id, expect_status=checkin_store.OPEN_STATUSES,
+        updated = await checkin_store.update_held_checkin(
+            ctx.session, checkin, expect_status=checkin_store.OPEN_STATUSES,
             status="in_progress", position=next_id, draft=None,
             started_at=checkin.started_at or ctx.now, next_reminder_at=reminder_at,
         )  # fmt: skip
         answers = {**answers, question.id: result.value}
-        await self._flag(ctx, reply, checkin, answers)
-        updated = await checkin_store.get_checkin(ctx.session, checkin.id)
-        assert updated is not None
+        history = await rule_history(ctx.session, self._survey, checkin, answers)
+        await self._flag(ctx, reply, checkin, answers, history)
+        updated = updated or await self._reread(ctx, checkin)
         if isinstance(result.next, Completed):
-            await self._complete(ctx, reply, updated)
+            await self._complete(ctx, reply, updated, answers, history)
         else:
-            await self._ask_current(ctx, reply, updated)
+            await self._ask_current(ctx, reply, updated, answers)
 
     async def _flag(
-        self, ctx: _Context, reply: Reply, checkin: CheckinRecord, answers: dict[str, Any]
-    ) -> None:
+        self, ctx: _Context, reply: Reply, checkin: CheckinRecord, answers: Answers,
+        history: RuleHistory,
+    ) -> None:  # fmt: skip
         raised = await raise_answer_flags(
             ctx.session, self._survey, patient=ctx.patient, checkin=checkin, answers=answers,
-            now=ctx.now,
+            now=ctx.now, history=history,
         )  # fmt: skip
         new = [flag for flag, created in raised if created]
         reply.new_flag_ids.extend(flag.id for flag in new)
@@ -784,7 +801,11 @@ class ConversationService:
             reply.say(T.amber_note.get(ctx.language))
             await self._audit(ctx, "advice.sent", checkin=checkin.id, level="amber")
 
-    async def _complete(self, ctx: _Context, reply: Reply, checkin: CheckinRecord) -> None:
+    async def _complete(
+        self, ctx: _Context, reply: Reply, checkin: CheckinRecord, answers: Answers,
+        history: RuleHistory | None = None,
+    ) -> None:  # fmt: skip
+        """Close ``checkin`` whose ``answers`` (its live ones) are complete."""
         done = await checkin_store.update_checkin(
             ctx.session, checkin.id, expect_status=checkin_store.OPEN_STATUSES,
             status="completed", completed_at=ctx.now, position=None, draft=None,
@@ -793,10 +814,9 @@ class ConversationService:
         if not done:
             return
         await self._audit(ctx, "checkin.completed", checkin=checkin.id)
-        final = await current_answers(ctx.session, checkin.id)
         await review_changed_answers(
-            ctx.session, self._survey, patient=ctx.patient, checkin=checkin, answers=final,
-            now=ctx.now,
+            ctx.session, self._survey, patient=ctx.patient, checkin=checkin, answers=answers,
+            now=ctx.now, history=history,
         )  # fmt: skip
         reply.say(T.thanks.get(ctx.language))
         upcoming = await self._next_due(ctx)
