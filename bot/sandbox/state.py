@@ -80,6 +80,11 @@ class BotMessageRecord:
     history: list[MessageVersion] = field(default_factory=list)
     edit_date: int | None = None
     deleted: bool = False
+    _shown: tuple[tuple[object, ...], SentMessage] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The last snapshot and what it was taken of: transcripts are read far more often
+    than messages change (frozen parts compare by identity, so this costs little)."""
 
     def __post_init__(self) -> None:
         if not self.history:
@@ -99,6 +104,18 @@ class BotMessageRecord:
         )
 
     def snapshot(self) -> SentMessage:
+        """How the message looks now (the same object until something about it changes)."""
+        state = (
+            self.text, self.caption, self.markup, self.raw_text, self.parse_mode, self.photo,
+            self.document, self.edit_date, self.deleted, len(self.history),
+        )  # fmt: skip
+        if self._shown is not None and self._shown[0] == state:
+            return self._shown[1]
+        shown = self._snapshot()
+        self._shown = (state, shown)
+        return shown
+
+    def _snapshot(self) -> SentMessage:
         keyboard = self.inline_keyboard
         markup = self.markup
         return SentMessage(
