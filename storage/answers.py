@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import BindParameter, ScalarSelect, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Answer, Checkin, Enrolment
@@ -68,13 +68,18 @@ async def supersede_answer(
     )
 
 
+_LIVE_ANSWERS = (
+    select(Answer.question_id, Answer.value)
+    .where(Answer.checkin_id == bindparam("checkin_id"), Answer.superseded_at.is_(None))
+    .order_by(Answer.id)
+)
+"""Built once, like the other statements every answer runs: building one costs more than
+SQLite takes to run it."""
+
+
 async def current_answers(session: AsyncSession, checkin_id: int) -> dict[str, Any]:
     """Live answers of one check-in as ``{question_id: value}``."""
-    rows = await session.execute(
-        select(Answer.question_id, Answer.value)
-        .where(Answer.checkin_id == checkin_id, Answer.superseded_at.is_(None))
-        .order_by(Answer.id)
-    )
+    rows = await session.execute(_LIVE_ANSWERS, {"checkin_id": checkin_id})
     return {question_id: value for question_id, value in rows.all()}
 
 
@@ -114,21 +119,15 @@ async def previous_and_baseline_values(
     """In one query, what :func:`latest_completed_values` gives for the previous follow-up
     (of ``follow_up_forms``, due before ``before``) and for the baseline (``baseline_forms``).
     """
-    previous = _latest_completed(
-        enrolment_id, follow_up_forms, before=before, exclude_checkin=exclude_checkin
-    ).scalar_subquery()
-    baseline = _latest_completed(
-        enrolment_id, baseline_forms, exclude_checkin=exclude_checkin
-    ).scalar_subquery()
     rows = await session.execute(
-        select(
-            Answer.checkin_id == previous,
-            Answer.checkin_id == baseline,
-            Answer.question_id,
-            Answer.value,
-        )
-        .where(Answer.checkin_id.in_([previous, baseline]), Answer.superseded_at.is_(None))
-        .order_by(Answer.id)
+        _PREVIOUS_AND_BASELINE,
+        {
+            "enrolment_id": enrolment_id,
+            "follow_up_forms": follow_up_forms,
+            "baseline_forms": baseline_forms,
+            "before": before,
+            "exclude_checkin": exclude_checkin,
+        },
     )
     found: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
     for of_previous, of_baseline, question_id, value in rows.all():
@@ -140,11 +139,11 @@ async def previous_and_baseline_values(
 
 
 def _latest_completed(
-    enrolment_id: int,
-    forms: tuple[str, ...] | None,
+    enrolment_id: int | BindParameter[int],
+    forms: tuple[str, ...] | BindParameter[tuple[str, ...]] | None,
     *,
-    before: dt.datetime | None = None,
-    exclude_checkin: int | None = None,
+    before: dt.datetime | BindParameter[dt.datetime] | None = None,
+    exclude_checkin: int | BindParameter[int] | None = None,
 ) -> Select[int]:
     """The id of the enrolment's most recent completed check-in matching the filters."""
     query = (
@@ -161,3 +160,29 @@ def _latest_completed(
     if exclude_checkin is not None:
         query = query.where(Checkin.id != exclude_checkin)
     return query
+
+
+def _previous_and_baseline() -> Select[bool, bool, str, Any]:
+    def latest(forms: str, *, before: bool) -> ScalarSelect[int]:
+        return _latest_completed(
+            bindparam("enrolment_id"),
+            bindparam(forms, expanding=True),
+            before=bindparam("before") if before else None,
+            exclude_checkin=bindparam("exclude_checkin"),
+        ).scalar_subquery()
+
+    previous = latest("follow_up_forms", before=True)
+    baseline = latest("baseline_forms", before=False)
+    return (
+        select(
+            Answer.checkin_id == previous,
+            Answer.checkin_id == baseline,
+            Answer.question_id,
+            Answer.value,
+        )
+        .where(Answer.checkin_id.in_([previous, baseline]), Answer.superseded_at.is_(None))
+        .order_by(Answer.id)
+    )
+
+
+_PREVIOUS_AND_BASELINE = _previous_and_baseline()

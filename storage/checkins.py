@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Checkin
@@ -23,6 +23,7 @@ __all__ = [
     "lock_checkin",
     "next_scheduled_due",
     "open_checkin",
+    "set_message_id",
     "update_checkin",
     "update_held_checkin",
 ]
@@ -149,6 +150,23 @@ async def next_scheduled_due(
         )
     )
     return due
+
+
+_TABLE = cast("Table", Checkin.__table__)
+_SET_MESSAGE_ID = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("checkin_id"))
+    .values(message_id=bindparam("shown_in"))
+)
+
+
+async def set_message_id(session: AsyncSession, checkin_id: int, message_id: int) -> None:
+    """Remember the message showing a check-in's question.
+
+    A plain table update, built once (a message is sent after almost every answer): use it
+    in a session holding no check-in read before, which it would not refresh.
+    """
+    await session.execute(_SET_MESSAGE_ID, {"checkin_id": checkin_id, "shown_in": message_id})
 
 
 async def update_checkin(

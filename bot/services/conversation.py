@@ -258,7 +258,7 @@ class ConversationService:
     async def question_sent(self, checkin_id: int, message_id: int) -> None:
         """Remember which message shows the current question, to edit it once answered."""
         async with self._sessions.begin() as session:
-            await checkin_store.update_checkin(session, checkin_id, message_id=message_id)
+            await checkin_store.set_message_id(session, checkin_id, message_id)
 
     async def opening(self, checkin_id: int, *, reminder: bool = False) -> tuple[int, Reply] | None:
         """What to send when a check-in is delivered (or a reminder): intro + current question.

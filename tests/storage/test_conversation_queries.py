@@ -219,6 +219,26 @@ async def test_updating_a_held_checkin_gives_the_row_as_read_back(sessions: Sess
     assert refused is None
 
 
+async def test_set_message_id_changes_only_that_checkins_message(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        patient = await _patient(session)
+        enrolment = await _enrolment(session, patient.id)
+        plan = await _plan(session, enrolment.id)
+    async with sessions() as session, session.begin():
+        await checkins.set_message_id(session, plan["day1"].id, 31)
+        await checkins.set_message_id(session, plan["day1"].id, 32)
+
+    async with sessions() as session:
+        stored = {
+            r.spec_id: r for r in await checkins.checkins_for_enrolment(session, enrolment.id)
+        }
+
+    assert {spec_id: r.message_id for spec_id, r in stored.items()} == {
+        "baseline": None, "day1": 32, "day3": None, "day7": None,
+    }  # fmt: skip
+    assert stored["day1"] == CheckinRecord(**{**vars(plan["day1"]), "message_id": 32})
+
+
 async def test_an_answer_known_to_be_first_is_stored_without_superseding(
     sessions: Sessions,
 ) -> None:
