@@ -143,8 +143,20 @@ class UserMessageRecord:
     user_id: int
     kind: str
     payload: JsonDict
+    _shown: tuple[JsonDict, int, UserMessage] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The last snapshot, its payload and chat: an edit replaces the payload."""
 
     def snapshot(self, chat_id: int) -> UserMessage:
+        shown = self._shown
+        if shown is not None and shown[0] is self.payload and shown[1] == chat_id:
+            return shown[2]
+        message = self._snapshot(chat_id)
+        self._shown = (self.payload, chat_id, message)
+        return message
+
+    def _snapshot(self, chat_id: int) -> UserMessage:
         text = self.payload.get("text", self.payload.get("caption"))
         return UserMessage(
             chat_id=chat_id,

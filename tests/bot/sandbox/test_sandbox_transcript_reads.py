@@ -59,3 +59,19 @@ async def test_a_transcript_read_before_a_change_does_not_hide_it(
 
     assert _shown(before) == ("Question", ("Yes",), 1, False)
     assert _shown(sandbox.transcript(PATIENT).messages[-1]) == expected
+
+
+async def test_a_transcript_read_before_a_user_edit_does_not_hide_it(
+    sandbox: BotApiSandbox,
+) -> None:
+    await sandbox.send_text(PATIENT, "300 m")
+    before = sandbox.transcript(PATIENT).user_messages[-1]
+    assert sandbox.transcript(PATIENT).user_messages[-1] is before
+
+    await sandbox.edit_text(PATIENT, before.message_id, "3 km")
+
+    after = sandbox.transcript(PATIENT).user_messages[-1]
+    assert [(m.message_id, m.text, m.edited) for m in (before, after)] == [
+        (before.message_id, "300 m", False),
+        (before.message_id, "3 km", True),
+    ]
