@@ -107,10 +107,10 @@ class DemoSession:
         self._services: Services | None = None
         self._stack = AsyncExitStack()
         self._bot: BotApp | None = None
-        self._handled: set[int] = set()
+        self._handled: dict[int, asyncio.Future[None]] = {}
+        """Per update id, done once the bot has handled it (whoever looks first adds it)."""
         self.user_actions = 0
         """Updates users caused (messages, commands, button presses), for the statistics."""
-        self._handled_changed = asyncio.Condition()
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -233,16 +233,24 @@ class DemoSession:
         if not update.queued:
             return
         try:
-            async with self._handled_changed, asyncio.timeout(ACTION_TIMEOUT):
-                await self._handled_changed.wait_for(lambda: update.update_id in self._handled)
+            async with asyncio.timeout(ACTION_TIMEOUT):
+                await self._handled_future(update.update_id)
         except TimeoutError:
             raise DemoError(f"the bot did not handle update {update.update_id} in time") from None
-        self._handled.discard(update.update_id)
+        finally:
+            self._handled.pop(update.update_id, None)
 
     async def _mark_handled(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._handled_changed:
-            self._handled.add(update.update_id)
-            self._handled_changed.notify_all()
+        handled = self._handled_future(update.update_id)
+        if not handled.done():
+            handled.set_result(None)
+
+    def _handled_future(self, update_id: int) -> asyncio.Future[None]:
+        """One future per update, so a handled update wakes only whoever waits for it."""
+        handled = self._handled.get(update_id)
+        if handled is None:
+            handled = self._handled[update_id] = asyncio.get_running_loop().create_future()
+        return handled
 
     # ---- what people see ---------------------------------------------------------------
 
