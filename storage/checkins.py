@@ -10,13 +10,14 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Checkin
-from storage.records import CheckinRecord
+from storage.models import Checkin, Enrolment, Patient
+from storage.records import CheckinRecord, EnrolmentRecord, PatientRecord
 
 __all__ = [
     "OPEN_STATUSES",
     "PlannedLike",
     "add_planned_checkins",
+    "checkin_with_patient",
     "checkins_for_enrolment",
     "delivered_while_sending",
     "get_checkin",
@@ -80,6 +81,25 @@ async def add_planned_checkins(
 async def get_checkin(session: AsyncSession, checkin_id: int) -> CheckinRecord | None:
     row = await session.get(Checkin, checkin_id)
     return CheckinRecord.of(row) if row else None
+
+
+async def checkin_with_patient(
+    session: AsyncSession, checkin_id: int
+) -> tuple[CheckinRecord, EnrolmentRecord, PatientRecord] | None:
+    """A check-in with its enrolment and patient, in one query."""
+    row = (await session.execute(_WITH_PATIENT, {"checkin_id": checkin_id})).first()
+    if row is None:
+        return None
+    checkin, enrolment, patient = row
+    return CheckinRecord.of(checkin), EnrolmentRecord.of(enrolment), PatientRecord.of(patient)
+
+
+_WITH_PATIENT = (
+    select(Checkin, Enrolment, Patient)
+    .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
+    .join(Patient, Patient.id == Enrolment.patient_id)
+    .where(Checkin.id == bindparam("checkin_id"))
+)
 
 
 async def lock_checkin(session: AsyncSession, checkin_id: int) -> CheckinRecord | None:

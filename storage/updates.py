@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import delete
+from sqlalchemy import Table, bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,15 +22,25 @@ async def mark_update_processed(session: AsyncSession, update_id: int, now: dt.d
     both go on. The row belongs to the caller's transaction: if handling fails, the id is
     not kept and the redelivered update is handled again.
     """
-    values = {"update_id": update_id, "processed_at": now}
     dialect = session.bind.dialect.name if session.bind is not None else ""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(ProcessedUpdate)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
+    statement = _MARK_POSTGRESQL if dialect == "postgresql" else _MARK_SQLITE
+    result = await session.execute(statement, {"processed": update_id, "at": now})
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# Built once (every update the bot handles runs one), on the table: given parameters, an
+# insert of the mapped class would be an ORM bulk insert, which reports no row count.
+_TABLE = cast("Table", ProcessedUpdate.__table__)
+_MARK_POSTGRESQL = (
+    postgresql_insert(_TABLE)
+    .values(update_id=bindparam("processed"), processed_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+)
+_MARK_SQLITE = (
+    sqlite_insert(_TABLE)
+    .values(update_id=bindparam("processed"), processed_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+)
 
 
 async def forget_updates_before(session: AsyncSession, cutoff: dt.datetime) -> int:

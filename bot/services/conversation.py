@@ -266,17 +266,17 @@ class ConversationService:
         Used by the dispatcher, which owns the check-in's status; this only renders.
         """
         async with self._sessions.begin() as session:
-            checkin = await checkin_store.get_checkin(session, checkin_id)
+            found = await checkin_store.checkin_with_patient(session, checkin_id)
             now = self._clock.now()
-            if checkin is None or checkin.closes_at <= now:
+            if found is None:
+                return None
+            checkin, enrolment, patient = found
+            if checkin.closes_at <= now:
                 return None
             wanted = checkin_store.OPEN_STATUSES if reminder else ("sending",)
             if checkin.status not in wanted:  # answered, closed or sent meanwhile
                 return None
-            enrolment = await patient_store.get_enrolment(session, checkin.enrolment_id)
-            assert enrolment is not None
-            patient = await patient_store.get_patient(session, enrolment.patient_id)
-            if patient is None or patient.chat_id is None:
+            if patient.chat_id is None:
                 return None
             ctx = _Context(session, Chat(patient.chat_id), patient, enrolment, now)
             reply = Reply()

@@ -219,6 +219,27 @@ async def test_updating_a_held_checkin_gives_the_row_as_read_back(sessions: Sess
     assert refused is None
 
 
+async def test_checkin_with_patient_reads_what_three_reads_would(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        patient = await _patient(session)
+        enrolment = await _enrolment(session, patient.id)
+        plan = await _plan(session, enrolment.id)
+
+    async with sessions() as session:
+        found = await checkins.checkin_with_patient(session, plan["day3"].id)
+        missing = await checkins.checkin_with_patient(session, plan["day7"].id + 100)
+        checkin = await checkins.get_checkin(session, plan["day3"].id)
+        separately = (
+            checkin,
+            await patients.get_enrolment(session, enrolment.id),
+            await patients.get_patient(session, patient.id),
+        )
+
+    assert found == separately
+    assert checkin is not None and checkin.spec_id == "day3"
+    assert missing is None
+
+
 async def test_set_message_id_changes_only_that_checkins_message(sessions: Sessions) -> None:
     async with sessions() as session, session.begin():
         patient = await _patient(session)
