@@ -9,6 +9,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from storage.models import Checkin, Enrolment, Patient
 from storage.records import CheckinRecord, EnrolmentRecord, PatientRecord
@@ -211,9 +212,18 @@ async def update_held_checkin(
 
     ``checkin`` must be the row as read under :func:`lock_checkin` in this transaction, so
     nobody else changed it since; the new record is then built without reading it again.
+    A plain table update (the ORM's would evaluate its condition against the session's
+    objects each time); the session's copy of the row is expired instead.
     """
-    if not await update_checkin(session, checkin.id, expect_status=expect_status, **values):
+    query = update(_TABLE).where(_TABLE.c.id == checkin.id)
+    if expect_status:
+        query = query.where(_TABLE.c.status.in_(expect_status))
+    result = await session.execute(query.values(**values))
+    if not result.rowcount:  # type: ignore[attr-defined]
         return None
+    loaded = session.identity_map.get(identity_key(Checkin, checkin.id))
+    if loaded is not None:
+        session.expire(loaded)
     read_back: dict[str, Any] = {
         name: value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
         for name, value in values.items()

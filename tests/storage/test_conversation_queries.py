@@ -9,9 +9,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import answers, checkins, flags, patients
+from storage.models import Checkin
 from storage.records import CheckinRecord, EnrolmentRecord, PatientRecord
 
 NOW = dt.datetime(2025, 3, 10, 8, 0, tzinfo=dt.UTC)
@@ -201,6 +203,7 @@ async def test_updating_a_held_checkin_gives_the_row_as_read_back(sessions: Sess
     async with sessions() as session, session.begin():
         held = await checkins.lock_checkin(session, plan["day1"].id)
         assert held is not None
+        kept = await session.get(Checkin, held.id)  # a copy the session holds on to
         updated = await checkins.update_held_checkin(
             session, held, expect_status=checkins.OPEN_STATUSES, status="in_progress",
             position="back_pain", draft={"question": "x", "selected": ["a"]}, started_at=later,
@@ -209,10 +212,13 @@ async def test_updating_a_held_checkin_gives_the_row_as_read_back(sessions: Sess
         refused = await checkins.update_held_checkin(
             session, held, expect_status=("scheduled",), status="missed"
         )
+        assert kept is not None and "status" in inspect(kept).expired_attributes
+        same_session = await checkins.get_checkin(session, plan["day1"].id)
+        still_open = await checkins.open_checkin(session, enrolment.id)
     async with sessions() as session:
         stored = await checkins.get_checkin(session, plan["day1"].id)
 
-    assert updated == stored
+    assert updated == stored == same_session == still_open
     assert updated is not None
     assert updated.started_at is not None
     assert updated.started_at.utcoffset() == dt.timedelta(0)
