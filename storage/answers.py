@@ -163,6 +163,9 @@ def _latest_completed(
 
 
 def _previous_and_baseline() -> Select[bool, bool, str, Any]:
+    """Answers of either check-in, each row saying whose (the subqueries are not correlated,
+    so they are not run again for each row)."""
+
     def latest(forms: str, *, before: bool) -> ScalarSelect[int]:
         return _latest_completed(
             bindparam("enrolment_id"),

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 OPEN_STATUSES = ("sent", "in_progress")
+_TABLE = cast("Table", Checkin.__table__)
 
 
 class PlannedLike(Protocol):
@@ -173,7 +174,6 @@ async def next_scheduled_due(
     return due
 
 
-_TABLE = cast("Table", Checkin.__table__)
 _SET_MESSAGE_ID = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("checkin_id"))
@@ -184,10 +184,10 @@ _SET_MESSAGE_ID = (
 async def set_message_id(session: AsyncSession, checkin_id: int, message_id: int) -> None:
     """Remember the message showing a check-in's question.
 
-    A plain table update, built once (a message is sent after almost every answer): use it
-    in a session holding no check-in read before, which it would not refresh.
+    A plain table update built once (a message is sent after almost every answer).
     """
     await session.execute(_SET_MESSAGE_ID, {"checkin_id": checkin_id, "shown_in": message_id})
+    _expire_loaded(session, checkin_id)
 
 
 async def update_checkin(
@@ -213,7 +213,7 @@ async def update_held_checkin(
     ``checkin`` must be the row as read under :func:`lock_checkin` in this transaction, so
     nobody else changed it since; the new record is then built without reading it again.
     A plain table update (the ORM's would evaluate its condition against the session's
-    objects each time); the session's copy of the row is expired instead.
+    objects each time).
     """
     query = update(_TABLE).where(_TABLE.c.id == checkin.id)
     if expect_status:
@@ -221,11 +221,16 @@ async def update_held_checkin(
     result = await session.execute(query.values(**values))
     if not result.rowcount:  # type: ignore[attr-defined]
         return None
-    loaded = session.identity_map.get(identity_key(Checkin, checkin.id))
-    if loaded is not None:
-        session.expire(loaded)
+    _expire_loaded(session, checkin.id)
     read_back: dict[str, Any] = {
         name: value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value
         for name, value in values.items()
     }
     return replace(checkin, **read_back)
+
+
+def _expire_loaded(session: AsyncSession, checkin_id: int) -> None:
+    """After a plain table update, make the session read the row again if it holds it."""
+    loaded = session.identity_map.get(identity_key(Checkin, checkin_id))
+    if loaded is not None:
+        session.expire(loaded)

@@ -236,7 +236,7 @@ class ConversationService:
                 return []
             patient, enrolment = found
             if not blocked:
-                await self._context_for(session, chat, patient, enrolment, now)
+                await self._context_for(session, chat, patient, enrolment, now)  # reachable again
                 return []
             if patient.status == "unreachable":
                 return []
@@ -307,7 +307,7 @@ class ConversationService:
         self, session: AsyncSession, chat: Chat, patient: PatientRecord,
         enrolment: EnrolmentRecord | None, now: dt.datetime,
     ) -> _Context | None:  # fmt: skip
-        """None when withdrawn or not enrolled; a patient marked unreachable who writes is not."""
+        """None when withdrawn or not enrolled; an unreachable patient is reachable again."""
         if patient.status == "withdrawn" or enrolment is None:
             return None
         ctx = _Context(session, chat, patient, enrolment, now)

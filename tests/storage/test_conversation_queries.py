@@ -252,8 +252,10 @@ async def test_set_message_id_changes_only_that_checkins_message(sessions: Sessi
         enrolment = await _enrolment(session, patient.id)
         plan = await _plan(session, enrolment.id)
     async with sessions() as session, session.begin():
+        kept = await session.get(Checkin, plan["day1"].id)  # a copy the session holds on to
         await checkins.set_message_id(session, plan["day1"].id, 31)
         await checkins.set_message_id(session, plan["day1"].id, 32)
+        same_session = await checkins.get_checkin(session, plan["day1"].id)
 
     async with sessions() as session:
         stored = {
@@ -264,6 +266,8 @@ async def test_set_message_id_changes_only_that_checkins_message(sessions: Sessi
         "baseline": None, "day1": 32, "day3": None, "day7": None,
     }  # fmt: skip
     assert stored["day1"] == CheckinRecord(**{**vars(plan["day1"]), "message_id": 32})
+    assert same_session == stored["day1"]
+    assert kept is not None
 
 
 async def test_an_answer_known_to_be_first_is_stored_without_superseding(
