@@ -1,0 +1,132 @@
+"""Onboarding: linking a chat with an invite, consent and the choice of language."""
+
+from __future__ import annotations
+
+from bot.services.conversation._core import (
+    CONSENT,
+    Chat,
+    Context,
+    Core,
+    language_of,
+    security_log,
+)
+from bot.services.conversation.flow import Flow
+from bot.services.replies import Edit, Reply
+from bot.texts import T
+from storage import patients as patient_store
+from storage.audit import record_audit
+from storage.invites import InviteRefused, invite_enrolment, redeem_invite
+from surveys.model import Language
+
+ENGLISH_WORDS = ("english", "en", "1")
+CHINESE_WORDS = ("中文", "chinese", "zh", "2", "汉语", "普通话")
+
+
+class Onboarding:
+    """From an invite link to the first question: link, consent, language."""
+
+    def __init__(self, core: Core, flow: Flow) -> None:
+        self.core = core
+        self.flow = flow
+
+    async def start(self, chat: Chat, token: str | None) -> Reply:
+        """``/start [token]``: link the chat with an invite, or continue where the patient is."""
+        core = self.core
+        reply = Reply()
+        async with core.sessions.begin() as session:
+            if not await core.first_time(session, chat):
+                return reply
+            now = core.clock.now()
+            ctx = await core.context(session, chat, now)
+            if ctx is not None:
+                if token and await self._invite_of_someone_else(ctx, token.strip()):
+                    reply.say(T.chat_taken.get(ctx.language))
+                    return reply
+                await self.flow.show(ctx, reply)
+                return reply
+            language = language_of(chat.language_code)
+            if not token:
+                reply.say(T.invite_needed.get(language))
+                return reply
+            outcome = await redeem_invite(session, token.strip(), now)
+            if isinstance(outcome, InviteRefused):
+                security_log.info("invite refused: %s (chat %s)", outcome.reason, chat.chat_id)
+                refusal = {"unknown": T.invite_unknown, "expired": T.invite_expired,
+                           "used": T.invite_used}[outcome.reason]  # fmt: skip
+                reply.say(refusal.get(language))
+                return reply
+            enrolment = await patient_store.get_enrolment(session, outcome)
+            assert enrolment is not None
+            await patient_store.update_patient(
+                session, enrolment.patient_id, chat_id=chat.chat_id, linked_at=now
+            )
+            linked = await patient_store.get_patient(session, enrolment.patient_id)
+            assert linked is not None
+            await record_audit(
+                session, at=now, actor=f"patient:{linked.ref}", action="patient.linked",
+                entity="patient", entity_id=linked.id, detail={"enrolment": enrolment.id},
+            )  # fmt: skip
+            await self.flow.show(Context(session, chat, linked, enrolment, now), reply)
+        return reply
+
+    async def typed(self, ctx: Context, reply: Reply, text: str) -> bool:
+        """Handle text typed before consent or before a language is chosen; False otherwise."""
+        core = self.core
+        if ctx.patient.consented_at is None:
+            reply.say(
+                T.consent_needed.get(ctx.language),
+                ((core.button(ctx, T.consent_button, CONSENT, "y"),),),
+            )
+            return True
+        if not ctx.patient.language_confirmed:
+            lowered = text.strip().lower()
+            if lowered in ENGLISH_WORDS:
+                await self.set_language(ctx, reply, "en", onboarding=True)
+            elif lowered in CHINESE_WORDS:
+                await self.set_language(ctx, reply, "zh-Hans", onboarding=True)
+            else:
+                reply.say(T.choose_language.get(ctx.language), core.language_keyboard(ctx))
+            return True
+        return False
+
+    async def consent(self, ctx: Context, reply: Reply, message_id: int | None) -> None:
+        core = self.core
+        if ctx.patient.consented_at is not None:
+            reply.callback_text = T.button_stale.get(ctx.language)
+            return
+        await patient_store.update_patient(ctx.session, ctx.patient.id, consented_at=ctx.now)
+        await core.audit(ctx, "patient.consented")
+        ctx.patient = await core.reload(ctx)
+        if message_id is not None:
+            reply.edits.append(
+                Edit(message_id, T.consent.format(ctx.language,
+                     emergency=core.settings.emergency_number) + "\n\n✔ " +
+                     T.consent_button.get(ctx.language))
+            )  # fmt: skip
+        await self.flow.show(ctx, reply)
+
+    async def language_chosen(
+        self, ctx: Context, reply: Reply, language: Language, message_id: int | None
+    ) -> None:
+        """A tap on English / 中文, at onboarding or from /language."""
+        onboarding = not ctx.patient.language_confirmed
+        if message_id is not None:
+            reply.edits.append(Edit(message_id, T.choose_language.get(language) + " ✔"))
+        await self.set_language(ctx, reply, language, onboarding=onboarding)
+
+    async def set_language(
+        self, ctx: Context, reply: Reply, language: Language, *, onboarding: bool
+    ) -> None:
+        core = self.core
+        await patient_store.update_patient(
+            ctx.session, ctx.patient.id, language=language, language_confirmed=True
+        )
+        await core.audit(ctx, "patient.language", language=language)
+        ctx.patient = await core.reload(ctx)
+        reply.say(T.language_set.get(ctx.language))
+        await self.flow.show(ctx, reply, quiet=not onboarding)
+
+    async def _invite_of_someone_else(self, ctx: Context, token: str) -> bool:
+        """Whether ``token`` is an invite for another patient (looked at, not used)."""
+        enrolment_id = await invite_enrolment(ctx.session, token)
+        return enrolment_id is not None and enrolment_id != ctx.enrolment.id
