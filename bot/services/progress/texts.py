@@ -34,7 +34,7 @@ class P:
     better = Text("That is better than before surgery.", "比手术前好。")
     worse = Text(
         "Some answers are worse than before surgery. The team will look at them.",
-        "有的情况比手术前差。团队会看一看。",
+        "有的情况比手术前差。团队会查看。",
     )
     slow_start = Text(
         "Recovery is often slow at first. Most people get better over the next months.",

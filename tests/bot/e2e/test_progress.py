@@ -120,7 +120,7 @@ async def test_worse_line_in_chinese_says_the_team_will_look(harness: Harness) -
         "腿痛：今天5分，手术前3分。\n"
         "腰背痛：今天2分，手术前2分。\n"
         "走路：今天100到500米，手术前500米到1公里。\n"
-        "有的情况比手术前差。团队会看一看。"
+        "有的情况比手术前差。团队会查看。"
     )
 
 
