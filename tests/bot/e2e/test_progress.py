@@ -128,6 +128,8 @@ async def test_progress_command_shows_the_summary_and_a_chart(harness: Harness) 
     h = harness
     await onboard(h, EN)
     await baseline(h, EN, "8", "6", "40 m")
+    await h.sandbox.send_command(CHAT, "help")
+    await h.next_message(CHAT, "/progress – see how you are doing")
     await h.sandbox.send_command(CHAT, "progress")
     early = await h.next_message(CHAT, "progress")
     assert early.text == (
