@@ -63,12 +63,14 @@ PATIENT_COMMANDS = {
         ("stop", "Pause the check-ins"),
         ("resume", "Start the check-ins again"),
         ("language", "English / 中文"),
+        ("progress", "See how you are doing"),
     ],
     "zh": [
         ("help", "使用说明"),
         ("stop", "暂停随访"),
         ("resume", "恢复随访"),
         ("language", "English / 中文"),
+        ("progress", "查看恢复情况"),
     ],
 }
 

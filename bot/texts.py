@@ -131,6 +131,7 @@ class T:
         "/stop – pause the check-ins\n"
         "/resume – start them again\n"
         "/language – English / 中文\n"
+        "/progress – see how you are doing\n"
         "This is not an emergency service. In an emergency, call {emergency}.",
         "我会在您腰椎手术后发送简短的随访问卷。\n"
         "• 点按钮回答，或直接输入答案。\n"
@@ -138,6 +139,7 @@ class T:
         "/stop – 暂停随访\n"
         "/resume – 恢复随访\n"
         "/language – English / 中文\n"
+        "/progress – 查看恢复情况\n"
         "这不是急救服务。紧急情况请拨打 {emergency}。",
     )
     stop_confirm = Text(

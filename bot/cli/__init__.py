@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from bot.cli import admin, nurse
+from bot.cli import admin, nurse, progress
 from bot.cli.demo import demo
 from bot.cli.root import root
 from bot.cli.run import run_bot
@@ -25,6 +25,7 @@ root.add_command(nurse.flags)
 root.add_command(nurse.flag)
 root.add_command(nurse.checkin)
 root.add_command(nurse.report)
+root.add_command(progress.extend)
 root.add_command(run_bot)
 root.add_command(demo)
 

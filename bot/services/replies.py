@@ -7,8 +7,9 @@ terminal demo as numbered choices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-__all__ = ["Button", "Edit", "Keyboard", "Outgoing", "QuestionRef", "Reply"]
+__all__ = ["Button", "Edit", "Keyboard", "Outgoing", "Picture", "QuestionRef", "Reply"]
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,19 @@ class QuestionRef:
     question_id: str
 
 
+class Picture(Protocol):
+    """An image drawn when it is sent, outside the transaction that decided to send it."""
+
+    def png(self) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class Outgoing:
     text: str
     keyboard: Keyboard = ()
     asks: QuestionRef | None = None
+    photo: Picture | None = None
+    """When set, the message is this picture and ``text`` its caption."""
 
 
 @dataclass(frozen=True)
@@ -55,3 +64,6 @@ class Reply:
 
     def say(self, text: str, keyboard: Keyboard = (), asks: QuestionRef | None = None) -> None:
         self.messages.append(Outgoing(text, keyboard, asks))
+
+    def show(self, photo: Picture, caption: str) -> None:
+        self.messages.append(Outgoing(caption, photo=photo))

@@ -10,6 +10,7 @@ Errors are translated by each transport into the exception tree below::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol
 
@@ -83,7 +84,11 @@ async def deliver_reply(
     sent = []
     while reply.messages:
         message = reply.messages[0]
-        message_id = await transport.send(chat_id, message)
+        if message.photo is not None:
+            png = await asyncio.to_thread(message.photo.png)
+            message_id = await transport.send_photo(chat_id, png, message.text, message.keyboard)
+        else:
+            message_id = await transport.send(chat_id, message)
         reply.messages.pop(0)
         sent.append(message_id)
         if message.asks is not None:

@@ -61,6 +61,7 @@ class PatientHandlers:
             CommandHandler("stop", self.stop, filters=PRIVATE & ~edited),
             CommandHandler("resume", self.resume, filters=PRIVATE & ~edited),
             CommandHandler("language", self.language, filters=PRIVATE & ~edited),
+            CommandHandler("progress", self.progress, filters=PRIVATE & ~edited),
             CallbackQueryHandler(self.button),
             MessageHandler(PRIVATE & edited, self.edited),
             MessageHandler(PRIVATE & filters.COMMAND, self.unknown_command),
@@ -89,6 +90,10 @@ class PatientHandlers:
     async def language(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Offer English / 中文."""
         await self._run(update, self._conversation.choose_language)
+
+    async def progress(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the patient's progress since surgery, with a chart."""
+        await self._run(update, self._conversation.progress)
 
     async def text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Treat typed text as an answer to the current question."""

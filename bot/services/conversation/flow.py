@@ -1,8 +1,8 @@
 """Where the patient is: consent, language, the open check-in's current question, or nothing due.
 
 Every entry point ends here to show the patient their next step; finishing a check-in
-(thanks, the next date, late flag review) lives here too, since the current question of a
-complete check-in is its end.
+(thanks, progress, the next date or the closing words, late flag review) lives here too,
+since the current question of a complete check-in is its end.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.services.conversation._core import (
     next_reminder,
     question_index,
 )
+from bot.services.conversation.progress import ProgressReport
 from bot.services.flagging import RuleHistory, review_changed_answers
 from bot.services.rendering import question_keyboard, question_text
 from bot.services.replies import Keyboard, QuestionRef, Reply
@@ -35,6 +36,7 @@ class Flow:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        self.progress = ProgressReport(core)
 
     async def show(self, ctx: Context, reply: Reply, *, quiet: bool = False) -> None:
         """Take the patient to wherever they are: consent, language, or the open question."""
@@ -102,10 +104,19 @@ class Flow:
         return T.checkin_intro.format(ctx.language, day=checkin.day)
 
     async def say_nothing_open(self, ctx: Context, reply: Reply) -> None:
-        reply.say(T.nothing_open.get(ctx.language))
         upcoming = await self.next_due(ctx)
+        if upcoming is None and await self.ended(ctx):
+            self.progress.ended(ctx, reply)
+            return
+        reply.say(T.nothing_open.get(ctx.language))
         if upcoming is not None:
             reply.say(T.next_checkin.format(ctx.language, date=self.core.date(ctx, upcoming)))
+
+    async def ended(self, ctx: Context) -> bool:
+        """Whether the follow-up is over: no check-in is planned, being sent or open."""
+        checkins = await checkin_store.checkins_for_enrolment(ctx.session, ctx.enrolment.id)
+        waiting = ("scheduled", "sending", *checkin_store.OPEN_STATUSES)
+        return bool(checkins) and not any(c.status in waiting for c in checkins)
 
     async def next_due(self, ctx: Context) -> dt.datetime | None:
         return await checkin_store.next_scheduled_due(ctx.session, ctx.enrolment.id, ctx.now)
@@ -173,5 +184,7 @@ class Flow:
         )  # fmt: skip
         reply.say(T.thanks.get(ctx.language))
         upcoming = await self.next_due(ctx)
+        last = upcoming is None and await self.ended(ctx)
+        await self.progress.after_checkin(ctx, reply, checkin, last=last)
         if upcoming is not None:
             reply.say(T.next_checkin.format(ctx.language, date=self.core.date(ctx, upcoming)))

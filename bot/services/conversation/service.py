@@ -119,6 +119,10 @@ class ConversationService:
     async def choose_language(self, chat: Chat) -> Reply:
         return await self._commands.choose_language(chat)
 
+    async def progress(self, chat: Chat) -> Reply:
+        """``/progress``: the patient's answers so far against before surgery, with a chart."""
+        return await self._flow.progress.command(chat)
+
     async def unsupported(self, chat: Chat) -> Reply:
         """A sticker, photo, voice note, location…: say what works."""
         return await self._commands.nudge(chat, T.unsupported)

@@ -249,12 +249,13 @@ async def test_commands_are_registered_in_both_languages(harness: Harness) -> No
     scope = {"type": "all_private_chats"}
     english = [c["command"] for c in harness.sandbox.my_commands(scope)]
     chinese = harness.sandbox.my_commands(scope, "zh")
-    assert english == ["help", "stop", "resume", "language"]
+    assert english == ["help", "stop", "resume", "language", "progress"]
     assert [c["description"] for c in chinese] == [
         "使用说明",
         "暂停随访",
         "恢复随访",
         "English / 中文",
+        "查看恢复情况",
     ]
 
 
