@@ -4,6 +4,7 @@ Split by concern: :mod:`.onboarding` (invite, consent, language), :mod:`.answeri
 answers and taps, flags and advice), :mod:`.commands` (/help, /stop, /resume, /language),
 :mod:`.membership` (blocked/unblocked), :mod:`.delivery` (what the dispatcher sends), all
 showing the patient's next step through :mod:`.flow`; :mod:`.service` routes to them.
+:mod:`.progress` tells the patient their progress (after check-ins, /progress, the end).
 """
 
 from __future__ import annotations
