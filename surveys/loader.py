@@ -20,6 +20,7 @@ from typing import Any, Final, get_args, get_type_hints
 
 import yaml
 
+from surveys._normalize import key as _key
 from surveys._visibility import visible_questions
 from surveys.model import (
     LANGUAGES,
@@ -31,12 +32,16 @@ from surveys.model import (
     FlagRule,
     Form,
     Option,
+    PatientWords,
     Question,
     QuestionType,
     RuleCheck,
     Schedule,
+    Screening,
+    ScreenItem,
     Survey,
     Text,
+    Words,
 )
 
 __all__ = ["DEFAULT_SURVEY_PATH", "SurveyDefinitionError", "load_default_survey", "load_survey"]
@@ -54,7 +59,7 @@ _MAX_REACHABILITY_CASES: Final = 20_000
 _COMMON_KEYS: Final = ("id", "type", "text")
 _COMMON_OPTIONAL: Final = ("required", "show_if", "hint")
 _TYPE_KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "scale": (("minimum", "maximum"), ("low_anchor", "high_anchor")),
+    "scale": (("minimum", "maximum"), ("low_anchor", "high_anchor", "synonyms")),
     "number": (("minimum", "maximum"), ("unit",)),
     "single_choice": (("options",), ()),
     "multi_choice": (("options",), ()),
@@ -262,7 +267,7 @@ def _survey(data: object, source: str) -> Survey:
         data,
         "",
         ("id", "version", "title", "forms", "schedule"),
-        ("distance_categories", "rules"),
+        ("distance_categories", "rules", "words", "screening"),
     )
     survey_id = _id(fields["id"], "id")
     version = fields["version"]
@@ -273,6 +278,10 @@ def _survey(data: object, source: str) -> Survey:
     forms = _forms(fields["forms"], "forms", categories)
     schedule = _schedule(fields["schedule"], "schedule", forms)
     rules = _rules(fields.get("rules", []), "rules", forms, categories)
+    words = _patient_words(fields.get("words", {}), "words")
+    screening = None
+    if "screening" in fields:
+        screening = _screening(fields["screening"], "screening", forms, rules)
     return Survey(
         id=survey_id,
         version=version.strip(),
@@ -281,6 +290,8 @@ def _survey(data: object, source: str) -> Survey:
         schedule=schedule,
         distance_categories=categories,
         rules=rules,
+        words=words,
+        screening=screening,
         source=source,
     )
 
@@ -387,6 +398,7 @@ def _question(data: object, place: str, categories: tuple[DistanceCategory, ...]
         high_anchor=_optional_text(fields, "high_anchor", place),
         show_if=_conditions(fields.get("show_if", []), _at(place, "show_if")),
         hint=_optional_text(fields, "hint", place),
+        scale_words=_scale_words(fields, place, minimum, maximum),
     )
 
 
@@ -413,7 +425,7 @@ def _options(fields: dict[str, Any], place: str, kind: str) -> tuple[Option, ...
     options = []
     for i, item in enumerate(items):
         option_at = _at(at, i)
-        option = _fields(item, option_at, ("id", "label"), ("exclusive", "aliases"))
+        option = _fields(item, option_at, ("id", "label"), ("exclusive", "aliases", "synonyms"))
         exclusive = _bool(option.get("exclusive", False), _at(option_at, "exclusive"))
         if exclusive and kind != "multi_choice":
             raise _Invalid(
@@ -430,10 +442,121 @@ def _options(fields: dict[str, Any], place: str, kind: str) -> tuple[Option, ...
                 label=_text(option["label"], _at(option_at, "label")),
                 exclusive=exclusive,
                 aliases=aliases,
+                synonyms=_words(option.get("synonyms", {}), _at(option_at, "synonyms")),
             )
         )
     _unique((_at(_at(at, i), "id"), o.id) for i, o in enumerate(options))
+    _no_shared_words(options, at)
     return tuple(options)
+
+
+def _no_shared_words(options: list[Option], place: str) -> None:
+    """A typed word must name one option only: "both" cannot mean two of them."""
+    owner: dict[str, str] = {}
+    for i, option in enumerate(options):
+        for word in dict.fromkeys(_key(w) for w in option.words()):
+            other = owner.setdefault(word, option.id) if word else option.id
+            if other != option.id:
+                raise _Invalid(
+                    _at(_at(place, i), "synonyms"),
+                    f"'{word}' would mean both option '{other}' and option '{option.id}'",
+                )
+
+
+def _words(data: object, place: str) -> Words:
+    """``{en: [...], zh-Hans: [...]}`` (either may be missing), folded for matching."""
+    if not isinstance(data, dict):
+        raise _Invalid(place, "must map en and zh-Hans to lists of words")
+    for language in data:
+        if language not in LANGUAGES:
+            raise _Invalid(_at(place, str(language)), "unknown language (expected en, zh-Hans)")
+    found: dict[str, tuple[str, ...]] = {}
+    for language in LANGUAGES:
+        at = _at(place, language)
+        items = _list(data.get(language, []), at, empty=True)
+        found[language] = tuple(_key(_str(w, _at(at, i))) for i, w in enumerate(items))
+    return Words(en=found["en"], zh_hans=found["zh-Hans"])
+
+
+def _scale_words(
+    fields: dict[str, Any], place: str, low: float | None, high: float | None
+) -> tuple[tuple[int, Words], ...]:
+    if "synonyms" not in fields:
+        return ()
+    at = _at(place, "synonyms")
+    data = fields["synonyms"]
+    if not isinstance(data, dict):
+        raise _Invalid(at, "must map scores to words, e.g. 0: {en: [no pain]}")
+    found: list[tuple[int, Words]] = []
+    owner: dict[str, int] = {}
+    for score, words in data.items():
+        score_at = _at(at, str(score))
+        value = _int(score, score_at, -1000)
+        if low is not None and high is not None and not low <= value <= high:
+            raise _Invalid(score_at, f"must be a score from {low:g} to {high:g}")
+        read = _words(words, score_at)
+        for word in read.all():
+            if owner.setdefault(word, value) != value:
+                raise _Invalid(score_at, f"'{word}' would mean both {owner[word]} and {value}")
+        found.append((value, read))
+    return tuple(found)
+
+
+_WORD_LISTS: Final = tuple(f for f in PatientWords.__dataclass_fields__)
+
+
+def _patient_words(data: object, place: str) -> PatientWords:
+    fields = _fields(data, place, (), _WORD_LISTS)
+    read = {name: _words(fields[name], _at(place, name)) for name in fields}
+    words = PatientWords(**read)
+    for group in (("skip", "stop", "done"), ("consent_yes", "consent_no")):
+        owner: dict[str, str] = {}
+        for name in group:
+            for word in getattr(words, name).all():
+                if owner.setdefault(word, name) != name:
+                    raise _Invalid(_at(place, name), f"'{word}' is also in {owner[word]}")
+    return words
+
+
+def _screening(
+    data: object, place: str, forms: tuple[Form, ...], rules: tuple[FlagRule, ...]
+) -> Screening:
+    fields = _fields(data, place, ("question", "items"), ("negations", "not_negations", "window"))
+    question_id = _id(fields["question"], _at(place, "question"))
+    questions = [q for f in forms for q in f.questions if q.id == question_id]
+    if not questions or any(q.type != "multi_choice" for q in questions):
+        raise _Invalid(_at(place, "question"), f"'{question_id}' must be a multi_choice question")
+    red_rules = {r.id for r in rules if r.level == "red"}
+    items = []
+    seen: dict[str, str] = {}
+    items_at = _at(place, "items")
+    for i, item in enumerate(_list(fields["items"], items_at)):
+        at = _at(items_at, i)
+        item_fields = _fields(item, at, ("option", "rule", "phrases"))
+        option = _id(item_fields["option"], _at(at, "option"))
+        if any(q.option(option) is None for q in questions):
+            raise _Invalid(_at(at, "option"), f"refers to missing option '{option}'")
+        rule = _id(item_fields["rule"], _at(at, "rule"))
+        if rule not in red_rules:
+            raise _Invalid(_at(at, "rule"), f"'{rule}' must be a red rule")
+        phrases = _words(item_fields["phrases"], _at(at, "phrases"))
+        if not phrases.en or not phrases.zh_hans:
+            raise _Invalid(_at(at, "phrases"), "needs phrases in en and zh-Hans")
+        for phrase in phrases.all():
+            if seen.setdefault(phrase, option) != option:
+                raise _Invalid(
+                    _at(at, "phrases"), f"'{phrase}' is also a phrase of '{seen[phrase]}'"
+                )
+        items.append(ScreenItem(option=option, rule=rule, phrases=phrases))
+    negations = _words(fields.get("negations", {}), _at(place, "negations"))
+    window = _int(fields.get("window", 3), _at(place, "window"), 1)
+    return Screening(
+        question=question_id,
+        items=tuple(items),
+        negations=negations,
+        window=window,
+        not_negations=_words(fields.get("not_negations", {}), _at(place, "not_negations")),
+    )
 
 
 def _conditions(data: object, place: str) -> tuple[Condition, ...]:

@@ -24,7 +24,7 @@ BROKEN: list[tuple[str, tuple[Edit, ...], str]] = [
         "unknown top-level key",
         (put("colour", "red"),),
         "colour: unknown key (expected id, version, title, forms, schedule, "
-        "distance_categories, rules)",
+        "distance_categories, rules, words, screening)",
     ),
     (
         "survey id with spaces",
@@ -49,13 +49,13 @@ BROKEN: list[tuple[str, tuple[Edit, ...], str]] = [
         "unknown question key",
         (put(f"{Q}[0].colour", "red"),),
         f"{Q}[0].colour: unknown key (expected id, type, text, minimum, maximum, required, "
-        "show_if, hint, low_anchor, high_anchor)",
+        "show_if, hint, low_anchor, high_anchor, synonyms)",
     ),
     (
         "options on a scale",
         (put(f"{Q}[0].options", [option("a"), option("b")]),),
         f"{Q}[0].options: unknown key (expected id, type, text, minimum, maximum, required, "
-        "show_if, hint, low_anchor, high_anchor)",
+        "show_if, hint, low_anchor, high_anchor, synonyms)",
     ),
     ("duplicate question id", (put(f"{Q}[1].id", "pain"),), f"{Q}[1].id: duplicate id 'pain'"),
     (
