@@ -26,8 +26,9 @@ __all__ = ["MAX_TEXT_LENGTH", "MAX_WALKING_METRES", "Parsed", "Rejected", "parse
 MAX_TEXT_LENGTH = 1000
 MAX_WALKING_METRES = 50_000.0  # anything further is a typo, not a walking distance
 UNITLESS_BELOW_METRES = 10.0  # a bare "3" at walking distance: 3 metres? 3 km? ask
+_CLAUSES = re.compile(r"[,，;；]|\bbut\b|\band\b|但是|但|还有")
 _NUMBER_TOKENS = re.compile(
-    r"\d+(?:[.,]\d+)?|[零〇一二两三四五六七八九十百千万点]+"
+    r"\d+(?:[.,]\d+)?|[零〇一二两三四五六七八九十百千万][零〇一二两三四五六七八九十百千万点]*"
     r"|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten)\b"
 )
 _DEFAULT_SCALE = (0.0, 10.0)
@@ -81,6 +82,11 @@ def _without_hedges(text: str, hedges: Words) -> str:
     return strip_edges(" ".join(text.split()), keep_sign=True)
 
 
+def _hedged_number(text: str, hedges: Words) -> float | None:
+    inner = _without_hedges(key(text), hedges)
+    return read_number(inner) if inner else None
+
+
 def _scale(question: Question, raw: str, words: PatientWords | None = None) -> Parsed | Rejected:
     low = question.minimum if question.minimum is not None else _DEFAULT_SCALE[0]
     high = question.maximum if question.maximum is not None else _DEFAULT_SCALE[1]
@@ -93,8 +99,12 @@ def _scale(question: Question, raw: str, words: PatientWords | None = None) -> P
     text = re.sub(r"\s*(?:分|points?|pts?)$", "", text)
     number = read_number(text) if text else None
     if number is None and text and len(text) <= 60:
-        inner = _without_hedges(key(text), words.hedges if words else Words())
-        number = read_number(inner) if inner else None
+        hedges = words.hedges if words else Words()
+        number = _hedged_number(text, hedges)
+        if number is None:  # "5 but I fell": the score first, then something else
+            first, *rest = _CLAUSES.split(text)
+            if rest and not any(_NUMBER_TOKENS.search(r) for r in rest):
+                number = _hedged_number(first, hedges)
         if number is None:
             found = {read_number(t) for t in _NUMBER_TOKENS.findall(text)}
             choices = sorted(n for n in found if n is not None and low <= n <= high)
