@@ -3,7 +3,7 @@ the red-flag screen.
 
 Usage::
 
-    python -m bench.screen_report            # the default survey and tests/surveys/phrase_corpus.yaml
+    python -m bench.screen_report            # default survey, tests/surveys/phrase_corpus.yaml
     python -m bench.screen_report --misses   # also list every phrase read differently
 
 Prints the share of phrases read as expected and the precision and recall of the red-flag
@@ -48,7 +48,7 @@ class Phrase:
     text: str
     expected: tuple[str, Any]  # ("value", v), ("rejected", reason) or ("message", None)
     red: frozenset[str]
-    held_out: bool = False
+    held_out: int = 0  # 0: written with the phrase lists; 1, 2: held-out sets
 
 
 @dataclass
@@ -82,7 +82,7 @@ def load_corpus(path: Path = CORPUS_PATH) -> list[Phrase]:
         else:
             expected = ("value", entry["v"])
         red = frozenset(entry.get("red", []))
-        phrases.append(Phrase(entry["q"], str(entry["t"]), expected, red, entry.get("h", False)))
+        phrases.append(Phrase(entry["q"], str(entry["t"]), expected, red, int(entry.get("h", 0))))
     return phrases
 
 
@@ -128,7 +128,8 @@ def main() -> None:
     for title, part in (
         ("whole corpus", phrases),
         ("written with the phrases", [p for p in phrases if not p.held_out]),
-        ("held out", [p for p in phrases if p.held_out]),
+        ("held-out set 1 (seen, then lists generalised)", [p for p in phrases if p.held_out == 1]),
+        ("held-out set 2 (never tuned against)", [p for p in phrases if p.held_out == 2]),
     ):
         report = evaluate(phrases=part)
         red = report.true_positives + report.false_negatives

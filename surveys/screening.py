@@ -3,7 +3,9 @@
 Phrases per red-flag item, negations and the words that only look like negations are data
 in the survey definition (``screening``). A phrase counts unless a negation comes shortly
 before it in the same clause: "no fever" and 没有发烧 raise nothing, "no pain but I fell"
-does. English phrases match whole words; Chinese ones match inside the text.
+does. English phrases match whole words; Chinese ones match inside the text. A phrase may
+combine words that must share a clause: ``"wound|scar + red|swollen|pus"`` (``+`` joins
+parts, ``|`` separates alternatives within a part).
 """
 
 from __future__ import annotations
@@ -66,9 +68,16 @@ def _found(clause: str, phrase: str, screening: Screening) -> bool:
     return False
 
 
+def _combination_found(clause: str, phrase: str, screening: Screening) -> bool:
+    """``"wound|scar + red|swollen"``: every ``+`` part (one of its ``|`` words) in the clause."""
+    parts = [[w.strip() for w in part.split("|") if w.strip()] for part in phrase.split("+")]
+    return all(any(_found(clause, word, screening) for word in part) for part in parts if part)
+
+
 def _item_hit(clauses: list[str], item: ScreenItem, screening: Screening) -> str | None:
-    for phrase in sorted(item.phrases.all(), key=len, reverse=True):
-        if any(_found(clause, phrase, screening) for clause in clauses):
+    # Plain phrases first (longest first): the hit names the words the patient used.
+    for phrase in sorted(item.phrases.all(), key=lambda p: ("+" in p, -len(p))):
+        if any(_combination_found(clause, phrase, screening) for clause in clauses):
             return phrase
     return None
 

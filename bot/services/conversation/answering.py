@@ -3,6 +3,8 @@ flags and advice an answer raises."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from bot.services.callbacks import CallbackData
 from bot.services.conversation._core import (
     ANSWER,
@@ -125,7 +127,7 @@ class Answering:
             reply.say(parsed.message.get(ctx.language))
             await self.flow.ask_current(ctx, reply, updated, answers)
             return
-        typed = list(parsed.value) if isinstance(parsed, Parsed) else []  # type: ignore[arg-type]
+        typed = cast("list[str]", parsed.value) if isinstance(parsed, Parsed) else []
         chosen = _with_ticked(question, selected, [*typed, *named])
         updated = await checkin_store.update_held_checkin(
             ctx.session, checkin, draft={"question": question.id, "selected": chosen}
