@@ -292,3 +292,31 @@ async def test_caregiver_words_in_a_sentence(harness: Harness) -> None:
     async with h.services.sessions() as session:
         who = (await session.scalars(select(Answer.answered_by))).all()
     assert who == ["caregiver"]
+
+
+async def test_a_chinese_patient_gets_the_same_in_chinese(harness: Harness) -> None:
+    h = harness
+    enrolment = await h.enrol("P-001", language="zh-Hans")
+    h.sandbox.create_private_chat(CHAT, "王", language_code="zh-hans")
+    await h.sandbox.send_command(CHAT, "start", enrolment.token)
+    await h.next_message(CHAT, "欢迎")
+    await say(h, "同意", "您想用哪种语言")
+    await h.sandbox.press_button(CHAT, "中文")
+    await h.next_message(CHAT, "1/")
+    await say(h, "不痛", "2/")
+    await say(h, "大概三分", "3/")
+    await say(h, "没有", "4/")
+    await say(h, "两百米", "谢谢您")
+    reply = await say(h, "对不起，我前几天不舒服", "已转给病房护士")
+    assert reply == (
+        "谢谢。您的留言已转给病房护士，她们在工作日查看留言。\n"
+        f"紧急的事请打电话给病房：{PHONE}。危急情况请拨打 120。"
+    )
+    await say(h, "不想再回答", "要暂停所有随访吗？")
+    assert [(r, lv) for r, lv, _ in await flags(h)] == [("patient_message", "info")]
+    assert await answers_of(h, "baseline") == {
+        "leg_pain": 0,
+        "back_pain": 3,
+        "numbness_before": False,
+        "walking": {"metres": 200.0, "category": "m100_500"},
+    }
