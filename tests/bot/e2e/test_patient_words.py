@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from storage.answers import current_answers
 from storage.models import Answer, AuditEvent, Checkin, Flag, Patient
 from tests.bot.e2e.conftest import NURSES, PHONE, Harness
 from tests.bot.e2e.test_patient_conversation import (
@@ -26,6 +27,13 @@ async def flags(h: Harness) -> list[tuple[str, str, dict[str, Any]]]:
     async with h.services.sessions() as session:
         rows = await session.execute(select(Flag.rule_id, Flag.level, Flag.evidence))
         return [(rule, level, evidence) for rule, level, evidence in rows.all()]
+
+
+async def day_1_answers(h: Harness) -> dict[str, object]:
+    async with h.services.sessions() as session:
+        checkin_id = await session.scalar(select(Checkin.id).where(Checkin.spec_id == "day_1"))
+        assert checkin_id is not None
+        return await current_answers(session, checkin_id)
 
 
 async def to_day_1(h: Harness) -> None:
@@ -107,7 +115,7 @@ async def test_chinese_replies_and_ambiguous_ones_asked_again(harness: Harness) 
         "Which one do you mean: “A little worse”, “Much worse”, “Very much worse”? Please tap it."
     )
     await say(h, "好多了", "6/")
-    day_1 = await answers_of(h, "early")
+    day_1 = await day_1_answers(h)
     assert day_1 == {
         "leg_pain": 7,
         "back_pain": 8,
@@ -133,7 +141,7 @@ async def test_red_flag_words_at_any_question_raise_the_flag_at_once(harness: Ha
     assert evidence["source"] == "free_text"
     assert evidence["text"] == "I fell over yesterday"
     assert evidence["item"] == "leg_weakness"
-    assert await answers_of(h, "early") == {"leg_pain": 4}
+    assert await day_1_answers(h) == {"leg_pain": 4}
 
 
 async def test_negated_symptoms_raise_nothing(harness: Harness) -> None:
@@ -157,7 +165,7 @@ async def test_red_flag_typed_at_the_red_flag_question_ticks_it(harness: Harness
     assert "✅ " + FEVER in [b.label for row in question.buttons for b in row]
     await say(h, "done", "7/")
     assert [(r, lv) for r, lv, _ in await flags(h)] == [("red_fever", "red")]
-    assert (await answers_of(h, "early"))["red_flags"] == ["fever"]
+    assert (await day_1_answers(h))["red_flags"] == ["fever"]
 
 
 async def test_a_ticked_item_counts_at_the_tick_and_unticking_keeps_the_flag(
@@ -208,7 +216,7 @@ async def test_skip_words_at_the_note_are_not_saved(harness: Harness) -> None:
     note = h.sandbox.transcript(CHAT).messages[-1].text or ""
     assert "The ward reads messages on working days" in note and PHONE in note
     await say(h, "no thank you", "Thank you")
-    assert (await answers_of(h, "early"))["note"] is None
+    assert (await day_1_answers(h))["note"] is None
     assert await flags(h) == []
 
 
