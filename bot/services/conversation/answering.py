@@ -247,12 +247,7 @@ class Answering:
         updated = await checkin_store.update_held_checkin(
             ctx.session, checkin, draft={"question": question.id, "selected": ordered}
         ) or await self.core.reread(ctx, checkin)
-        if await self._ticked(ctx, reply, updated, answers, question, ordered):
-            if message_id is not None:  # the question moves below the advice
-                shown = question_text(question, ctx.language, step.number, step.total)
-                reply.edits.append(Edit(message_id, self.core.shown(ctx, shown)))
-            await self.flow.ask_current(ctx, reply, updated, answers)
-            return
+        advised = await self._ticked(ctx, reply, updated, answers, question, ordered)
         if message_id is not None:
             reply.edits.append(
                 Edit(
@@ -263,6 +258,8 @@ class Answering:
                     self.flow.keyboard(ctx, updated, step, ordered),
                 )
             )
+        if advised:  # the question again below the advice (the one above still works)
+            await self.flow.ask_current(ctx, reply, updated, answers)
 
     async def _back(
         self, ctx: Context, reply: Reply, checkin: CheckinRecord, answers: Answers, step: Ask,
