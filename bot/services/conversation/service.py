@@ -69,9 +69,13 @@ class ConversationService:
             if said(self._core.survey.words.stop, text):  # 停止, "unsubscribe": as /stop
                 self._commands.ask_to_stop(ctx, reply)
                 return
+            if ctx.patient.status == "paused":  # no check-ins, but the ward still reads it
+                await self._answering.listening.message_outside(ctx, reply, text)
+                reply.say(T.stopped.format(ctx.language, phone=self._core.phone(ctx.language)))
+                return
             await self._answering.typed(ctx, reply, text)
 
-        return await self._core.with_patient(chat, typed)
+        return await self._core.with_patient(chat, typed, allow_paused=True)
 
     async def button(self, chat: Chat, payload: str, message_id: int | None) -> Reply:
         """A tap on an inline button of one of our messages."""

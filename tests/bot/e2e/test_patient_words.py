@@ -265,6 +265,10 @@ async def test_stop_words_offer_the_stop_confirmation(harness: Harness) -> None:
     await h.next_message(CHAT, "Check-ins are paused")
     async with h.services.sessions() as session:
         assert await session.scalar(select(Patient.status)) == "paused"
+    await h.sandbox.send_text(CHAT, "I fell this morning")  # paused, but the ward reads it
+    await h.next_message(CHAT, PHONE)
+    await h.next_message(CHAT, "Check-ins are paused")
+    assert [(r, lv) for r, lv, _ in await flags(h)] == [("red_leg_weakness", "red")]
     assert await answers_of(h, "baseline") == {}
 
 
