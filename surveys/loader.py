@@ -13,17 +13,36 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import re
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, get_args, get_type_hints
 
 import yaml
 
-from surveys._normalize import key as _key
+from surveys._readers import (
+    _at,
+    _bool,
+    _fields,
+    _id,
+    _int,
+    _Invalid,
+    _list,
+    _number,
+    _one_of,
+    _optional_text,
+    _str,
+    _text,
+    _time,
+    _unique,
+)
 from surveys._visibility import visible_questions
+from surveys._words_loader import (
+    _no_shared_words,
+    _patient_words,
+    _scale_words,
+    _screening,
+    _words,
+)
 from surveys.model import (
-    LANGUAGES,
     AnswerValue,
     CheckinSpec,
     Condition,
@@ -32,16 +51,11 @@ from surveys.model import (
     FlagRule,
     Form,
     Option,
-    PatientWords,
     Question,
     QuestionType,
     RuleCheck,
     Schedule,
-    Screening,
-    ScreenItem,
     Survey,
-    Text,
-    Words,
 )
 
 __all__ = ["DEFAULT_SURVEY_PATH", "SurveyDefinitionError", "load_default_survey", "load_survey"]
@@ -51,8 +65,6 @@ DEFAULT_SURVEY_PATH: Final = Path(__file__).parent / "definitions" / "lumbar_dec
 _QUESTION_TYPES: Final[tuple[str, ...]] = get_args(QuestionType)
 _LEVELS: Final[tuple[str, ...]] = get_args(FlagLevel)
 _CHECK_KINDS: Final[tuple[str, ...]] = get_args(get_type_hints(RuleCheck)["kind"])
-_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _MAX_SCALE_SPAN: Final = 100
 _MAX_REACHABILITY_CASES: Final = 20_000
 
@@ -96,13 +108,6 @@ class SurveyDefinitionError(ValueError):
         super().__init__(f"{file}: {place}: {reason}")
         self.file = file
         self.place = place
-        self.reason = reason
-
-
-class _Invalid(Exception):
-    def __init__(self, place: str, reason: str) -> None:
-        super().__init__(place, reason)
-        self.place = place or "top level"
         self.reason = reason
 
 
@@ -156,107 +161,6 @@ def load_survey(path: str | Path) -> Survey:
 def load_default_survey() -> Survey:
     """The shipped lumbar-decompression survey (loaded once)."""
     return load_survey(DEFAULT_SURVEY_PATH)
-
-
-# --- small readers --------------------------------------------------------------------------
-
-
-def _at(place: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{place}[{key}]"
-    return f"{place}.{key}" if place else key
-
-
-def _fields(
-    data: object, place: str, required: Sequence[str], optional: Sequence[str] = ()
-) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise _Invalid(place, "must be a mapping of keys to values")
-    allowed = (*required, *optional)
-    for key in data:
-        if key not in allowed:
-            raise _Invalid(_at(place, str(key)), f"unknown key (expected {', '.join(allowed)})")
-    for key in required:
-        if key not in data:
-            raise _Invalid(_at(place, key), "missing")
-    return data
-
-
-def _list(data: object, place: str, *, empty: bool = False) -> list[Any]:
-    if not isinstance(data, list):
-        raise _Invalid(place, "must be a list")
-    if not data and not empty:
-        raise _Invalid(place, "must not be empty")
-    return data
-
-
-def _str(data: object, place: str) -> str:
-    if not isinstance(data, str) or not data.strip():
-        raise _Invalid(place, "must be non-empty text")
-    return data
-
-
-def _id(data: object, place: str) -> str:
-    if not isinstance(data, str) or not _ID.fullmatch(data):
-        raise _Invalid(place, f"must be an id of lower-case letters, digits and '_' (got {data!r})")
-    return data
-
-
-def _bool(data: object, place: str) -> bool:
-    if not isinstance(data, bool):
-        raise _Invalid(place, "must be true or false")
-    return data
-
-
-def _int(data: object, place: str, minimum: int = 0) -> int:
-    if isinstance(data, bool) or not isinstance(data, int):
-        raise _Invalid(place, "must be a whole number")
-    if data < minimum:
-        raise _Invalid(place, f"must be at least {minimum}")
-    return data
-
-
-def _number(data: object, place: str) -> float:
-    if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
-        raise _Invalid(place, "must be a number")
-    return float(data)
-
-
-def _time(data: object, place: str) -> str:
-    if not isinstance(data, str) or not _TIME.fullmatch(data):
-        raise _Invalid(place, f'must be a time like "09:00" (got {data!r})')
-    return data
-
-
-def _text(data: object, place: str) -> Text:
-    if not isinstance(data, dict):
-        raise _Invalid(place, "must give the text in en and zh-Hans")
-    for key in data:
-        if key not in LANGUAGES:
-            raise _Invalid(_at(place, str(key)), "unknown language (expected en, zh-Hans)")
-    for language in LANGUAGES:
-        if language not in data:
-            raise _Invalid(place, f"missing translation '{language}'")
-    texts = {language: _str(data[language], _at(place, language)) for language in LANGUAGES}
-    return Text(en=texts["en"], zh_hans=texts["zh-Hans"])
-
-
-def _optional_text(data: dict[str, Any], key: str, place: str) -> Text | None:
-    return _text(data[key], _at(place, key)) if key in data else None
-
-
-def _unique(ids: Iterator[tuple[str, str]]) -> None:
-    seen: set[str] = set()
-    for place, value in ids:
-        if value in seen:
-            raise _Invalid(place, f"duplicate id '{value}'")
-        seen.add(value)
-
-
-def _one_of(data: object, place: str, allowed: Sequence[str], what: str) -> str:
-    if not isinstance(data, str) or data not in allowed:
-        raise _Invalid(place, f"unknown {what} {data!r} (expected one of: {', '.join(allowed)})")
-    return data
 
 
 # --- survey ---------------------------------------------------------------------------------
@@ -448,115 +352,6 @@ def _options(fields: dict[str, Any], place: str, kind: str) -> tuple[Option, ...
     _unique((_at(_at(at, i), "id"), o.id) for i, o in enumerate(options))
     _no_shared_words(options, at)
     return tuple(options)
-
-
-def _no_shared_words(options: list[Option], place: str) -> None:
-    """A typed word must name one option only: "both" cannot mean two of them."""
-    owner: dict[str, str] = {}
-    for i, option in enumerate(options):
-        for word in dict.fromkeys(_key(w) for w in option.words()):
-            other = owner.setdefault(word, option.id) if word else option.id
-            if other != option.id:
-                raise _Invalid(
-                    _at(_at(place, i), "synonyms"),
-                    f"'{word}' would mean both option '{other}' and option '{option.id}'",
-                )
-
-
-def _words(data: object, place: str) -> Words:
-    """``{en: [...], zh-Hans: [...]}`` (either may be missing), folded for matching."""
-    if not isinstance(data, dict):
-        raise _Invalid(place, "must map en and zh-Hans to lists of words")
-    for language in data:
-        if language not in LANGUAGES:
-            raise _Invalid(_at(place, str(language)), "unknown language (expected en, zh-Hans)")
-    found: dict[str, tuple[str, ...]] = {}
-    for language in LANGUAGES:
-        at = _at(place, language)
-        items = _list(data.get(language, []), at, empty=True)
-        found[language] = tuple(_key(_str(w, _at(at, i))) for i, w in enumerate(items))
-    return Words(en=found["en"], zh_hans=found["zh-Hans"])
-
-
-def _scale_words(
-    fields: dict[str, Any], place: str, low: float | None, high: float | None
-) -> tuple[tuple[int, Words], ...]:
-    if "synonyms" not in fields:
-        return ()
-    at = _at(place, "synonyms")
-    data = fields["synonyms"]
-    if not isinstance(data, dict):
-        raise _Invalid(at, "must map scores to words, e.g. 0: {en: [no pain]}")
-    found: list[tuple[int, Words]] = []
-    owner: dict[str, int] = {}
-    for score, words in data.items():
-        score_at = _at(at, str(score))
-        value = _int(score, score_at, -1000)
-        if low is not None and high is not None and not low <= value <= high:
-            raise _Invalid(score_at, f"must be a score from {low:g} to {high:g}")
-        read = _words(words, score_at)
-        for word in read.all():
-            if owner.setdefault(word, value) != value:
-                raise _Invalid(score_at, f"'{word}' would mean both {owner[word]} and {value}")
-        found.append((value, read))
-    return tuple(found)
-
-
-_WORD_LISTS: Final = tuple(f for f in PatientWords.__dataclass_fields__)
-
-
-def _patient_words(data: object, place: str) -> PatientWords:
-    fields = _fields(data, place, (), _WORD_LISTS)
-    read = {name: _words(fields[name], _at(place, name)) for name in fields}
-    words = PatientWords(**read)
-    for group in (("skip", "stop", "done"), ("consent_yes", "consent_no")):
-        owner: dict[str, str] = {}
-        for name in group:
-            for word in getattr(words, name).all():
-                if owner.setdefault(word, name) != name:
-                    raise _Invalid(_at(place, name), f"'{word}' is also in {owner[word]}")
-    return words
-
-
-def _screening(
-    data: object, place: str, forms: tuple[Form, ...], rules: tuple[FlagRule, ...]
-) -> Screening:
-    fields = _fields(data, place, ("question", "items"), ("negations", "not_negations", "window"))
-    question_id = _id(fields["question"], _at(place, "question"))
-    questions = [q for f in forms for q in f.questions if q.id == question_id]
-    if not questions or any(q.type != "multi_choice" for q in questions):
-        raise _Invalid(_at(place, "question"), f"'{question_id}' must be a multi_choice question")
-    red_rules = {r.id for r in rules if r.level == "red"}
-    items = []
-    seen: dict[str, str] = {}
-    items_at = _at(place, "items")
-    for i, item in enumerate(_list(fields["items"], items_at)):
-        at = _at(items_at, i)
-        item_fields = _fields(item, at, ("option", "rule", "phrases"))
-        option = _id(item_fields["option"], _at(at, "option"))
-        if any(q.option(option) is None for q in questions):
-            raise _Invalid(_at(at, "option"), f"refers to missing option '{option}'")
-        rule = _id(item_fields["rule"], _at(at, "rule"))
-        if rule not in red_rules:
-            raise _Invalid(_at(at, "rule"), f"'{rule}' must be a red rule")
-        phrases = _words(item_fields["phrases"], _at(at, "phrases"))
-        if not phrases.en or not phrases.zh_hans:
-            raise _Invalid(_at(at, "phrases"), "needs phrases in en and zh-Hans")
-        for phrase in phrases.all():
-            if seen.setdefault(phrase, option) != option:
-                raise _Invalid(
-                    _at(at, "phrases"), f"'{phrase}' is also a phrase of '{seen[phrase]}'"
-                )
-        items.append(ScreenItem(option=option, rule=rule, phrases=phrases))
-    negations = _words(fields.get("negations", {}), _at(place, "negations"))
-    window = _int(fields.get("window", 3), _at(place, "window"), 1)
-    return Screening(
-        question=question_id,
-        items=tuple(items),
-        negations=negations,
-        window=window,
-        not_negations=_words(fields.get("not_negations", {}), _at(place, "not_negations")),
-    )
 
 
 def _conditions(data: object, place: str) -> tuple[Condition, ...]:
