@@ -52,9 +52,36 @@ class T:
         "这不是急救服务。紧急情况请拨打 {emergency}。",
     )
     consent_button = Text("OK, I agree", "好的，我同意")
+    consent_decline_button = Text("No, thank you", "不用了，谢谢")
     consent_needed = Text(
-        "Please tap “OK, I agree” to start, or send /stop if you do not want the check-ins.",
-        "请点“好的，我同意”开始；如果不想参加随访，请发送 /stop。",
+        "Please tap “OK, I agree” to start, or “No, thank you” if you do not want the check-ins.",
+        "请点“好的，我同意”开始；如果不想参加随访，请点“不用了，谢谢”。",
+    )
+    consent_declined = Text(
+        "Thank you. You will not get check-ins, and the ward has been told.\n"
+        "If you change your mind, send /start.\n"
+        "If you have a problem with your back or legs, please call the ward: {phone}.",
+        "好的。我们不会给您发随访问卷，并已告诉病房。\n"
+        "如果您改变主意，请发送 /start。\n"
+        "如果腰或腿有问题，请打电话给病房：{phone}。",
+    )
+    message_to_ward = Text(
+        "Thank you. Your message has been passed to the ward nurses. "
+        "They read messages on working days.\n"
+        "For anything urgent, call the ward: {phone}. In an emergency, call {emergency}.",
+        "谢谢。您的留言已转给病房护士，她们在工作日查看留言。\n"
+        "紧急的事请打电话给病房：{phone}。危急情况请拨打 {emergency}。",
+    )
+    red_flags_unclear = Text(
+        "Thank you. I could not match your answer to the list, so I have passed your words "
+        "to the nurses. They will look at them within a working day.\n"
+        "If it is urgent, call the ward: {phone}.",
+        "谢谢。我没能把您的回答对应到选项上，已把您的原话转给护士，她们会在一个工作日内查看。\n"
+        "如果情况紧急，请打电话给病房：{phone}。",
+    )
+    typed_selection = Text(
+        "Chosen so far: {selection}. You can add more, or tap “Done” if that is all.",
+        "目前选了：{selection}。可以继续添加；如果就这些，请点“完成”。",
     )
     choose_language = Text("Which language do you prefer?", "您想用哪种语言？")
     language_set = Text("OK, I will write in English.", "好的，我会用中文。")

@@ -13,7 +13,7 @@ from surveys._normalize import fold, key, strip_edges
 from surveys._numerals import read_number
 from surveys.model import Option
 
-__all__ = ["match_many", "match_one"]
+__all__ = ["match_many", "match_one", "near_options"]
 
 _SEPARATORS = ("，", ";", "；", "、")
 _FILLERS = frozenset({"and", "&", "+", "和", "及", "与", "以及", "还有", "跟"})
@@ -26,8 +26,7 @@ class _Index:
         self.options = tuple(options)
         self.by_key: dict[str, Option] = {}
         for option in reversed(self.options):  # earlier options win on clashes
-            words = (option.id, option.label.en, option.label.zh_hans, *option.aliases)
-            for word in words:
+            for word in option.words():
                 if k := key(word):
                     self.by_key[k] = option
 
@@ -35,7 +34,7 @@ class _Index:
         for option in self.options:
             if option.id == raw:
                 return option
-        text = strip_edges(fold(raw))
+        text = strip_edges(fold(raw), keep_sign=True)  # "-1" is not option 1
         number = read_number(text) if text else None
         if number is not None and number.is_integer() and 1 <= number <= len(self.options):
             return self.options[int(number) - 1]
@@ -107,3 +106,21 @@ def match_many(options: Sequence[Option], raw: str) -> tuple[list[Option], list[
                 chosen.update(o.id for o in matched)
             start += 1
     return [o for o in options if o.id in chosen], unknown
+
+
+def near_options(options: Sequence[Option], raw: str) -> list[Option]:
+    """Options whose label or synonyms contain what was typed ("worse" in "Much worse"):
+    never taken as the answer, only named in the hint that asks again."""
+    wanted = key(raw)
+    if not wanted or wanted.isdigit():
+        return []
+    han = any("\u3400" <= c <= "\u9fff" for c in wanted)
+    found = []
+    for option in options:
+        for word in option.words():
+            text = key(word)
+            inside = wanted in text if han else f" {wanted} " in f" {text} "
+            if inside and wanted != text:
+                found.append(option)
+                break
+    return found

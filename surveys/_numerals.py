@@ -114,10 +114,22 @@ def english_number(text: str) -> int | None:
     return total + current
 
 
+_MAX_NUMERAL = 40  # characters; longer "numbers" are not something a patient means
+
+
 def read_number(text: str) -> float | None:
-    """Any of the above; ``text`` is one folded token such as ``"7"``, ``"七"`` or ``"seven"``."""
+    """Any of the above; ``text`` is one folded token such as ``"7"``, ``"七"`` or ``"seven"``.
+
+    Absurdly long Chinese or English numerals (a 310-character 一…, "hundred" 160 times)
+    are not numbers; long digit strings are read (and refused as out of range by callers).
+    """
     for reader in (decimal, chinese_number, english_number):
-        value = reader(text)
-        if value is not None:
-            return float(value)
+        if reader is not decimal and len(text) > _MAX_NUMERAL:
+            return None
+        try:
+            value = reader(text)
+            if value is not None:
+                return float(value)
+        except (OverflowError, ValueError):
+            return None
     return None

@@ -81,6 +81,8 @@ class DistanceReading:
     metres: float | None
     unlimited: bool = False
     bound: Literal["exact", "below", "above"] = "exact"
+    unitless: bool = False
+    """A bare number ("3"): the caller decides whether metres are meant."""
 
 
 def _quantity(text: str) -> float | None:
@@ -139,7 +141,7 @@ def read_distance(raw: str) -> DistanceReading | None:
     if quantity is None or not math.isfinite(quantity):
         return None
     metres = (quantity + (0.5 if extra_half else 0.0)) * _METRES_PER_UNIT.get(unit or "m", 1.0)
-    return DistanceReading(-metres if match["sign"] else metres)
+    return DistanceReading(-metres if match["sign"] else metres, unitless=unit is None)
 
 
 def categorize(metres: float, categories: tuple[DistanceCategory, ...]) -> DistanceCategory:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from surveys._normalize import key
 from surveys._visibility import visible_questions
 from surveys.model import AnswerValue, Form, Question, Survey, Text
 from surveys.parsing import Parsed, Rejected, parse_answer
@@ -95,12 +96,12 @@ def advance(
     if not isinstance(step, Ask) or step.question.id != question_id:
         return NOT_CURRENT
     question = step.question
-    if raw is None:
+    if raw is None or (not question.required and key(raw) in survey.words.skip.all()):
         if question.required:
             return REQUIRED
-        value: AnswerValue = None
+        value: AnswerValue = None  # skipped: "skip", "no thank you", 不知道 are not notes
     else:
-        parsed = parse_answer(question, raw, survey.distance_categories)
+        parsed = parse_answer(question, raw, survey.distance_categories, survey.words)
         if not isinstance(parsed, Parsed):
             return parsed
         value = parsed.value

@@ -13,16 +13,36 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import re
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, get_args, get_type_hints
 
 import yaml
 
+from surveys._readers import (
+    _at,
+    _bool,
+    _fields,
+    _id,
+    _int,
+    _Invalid,
+    _list,
+    _number,
+    _one_of,
+    _optional_text,
+    _str,
+    _text,
+    _time,
+    _unique,
+)
 from surveys._visibility import visible_questions
+from surveys._words_loader import (
+    _no_shared_words,
+    _patient_words,
+    _scale_words,
+    _screening,
+    _words,
+)
 from surveys.model import (
-    LANGUAGES,
     AnswerValue,
     CheckinSpec,
     Condition,
@@ -36,7 +56,6 @@ from surveys.model import (
     RuleCheck,
     Schedule,
     Survey,
-    Text,
 )
 
 __all__ = ["DEFAULT_SURVEY_PATH", "SurveyDefinitionError", "load_default_survey", "load_survey"]
@@ -46,15 +65,13 @@ DEFAULT_SURVEY_PATH: Final = Path(__file__).parent / "definitions" / "lumbar_dec
 _QUESTION_TYPES: Final[tuple[str, ...]] = get_args(QuestionType)
 _LEVELS: Final[tuple[str, ...]] = get_args(FlagLevel)
 _CHECK_KINDS: Final[tuple[str, ...]] = get_args(get_type_hints(RuleCheck)["kind"])
-_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _MAX_SCALE_SPAN: Final = 100
 _MAX_REACHABILITY_CASES: Final = 20_000
 
 _COMMON_KEYS: Final = ("id", "type", "text")
 _COMMON_OPTIONAL: Final = ("required", "show_if", "hint")
 _TYPE_KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "scale": (("minimum", "maximum"), ("low_anchor", "high_anchor")),
+    "scale": (("minimum", "maximum"), ("low_anchor", "high_anchor", "synonyms")),
     "number": (("minimum", "maximum"), ("unit",)),
     "single_choice": (("options",), ()),
     "multi_choice": (("options",), ()),
@@ -91,13 +108,6 @@ class SurveyDefinitionError(ValueError):
         super().__init__(f"{file}: {place}: {reason}")
         self.file = file
         self.place = place
-        self.reason = reason
-
-
-class _Invalid(Exception):
-    def __init__(self, place: str, reason: str) -> None:
-        super().__init__(place, reason)
-        self.place = place or "top level"
         self.reason = reason
 
 
@@ -153,107 +163,6 @@ def load_default_survey() -> Survey:
     return load_survey(DEFAULT_SURVEY_PATH)
 
 
-# --- small readers --------------------------------------------------------------------------
-
-
-def _at(place: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{place}[{key}]"
-    return f"{place}.{key}" if place else key
-
-
-def _fields(
-    data: object, place: str, required: Sequence[str], optional: Sequence[str] = ()
-) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise _Invalid(place, "must be a mapping of keys to values")
-    allowed = (*required, *optional)
-    for key in data:
-        if key not in allowed:
-            raise _Invalid(_at(place, str(key)), f"unknown key (expected {', '.join(allowed)})")
-    for key in required:
-        if key not in data:
-            raise _Invalid(_at(place, key), "missing")
-    return data
-
-
-def _list(data: object, place: str, *, empty: bool = False) -> list[Any]:
-    if not isinstance(data, list):
-        raise _Invalid(place, "must be a list")
-    if not data and not empty:
-        raise _Invalid(place, "must not be empty")
-    return data
-
-
-def _str(data: object, place: str) -> str:
-    if not isinstance(data, str) or not data.strip():
-        raise _Invalid(place, "must be non-empty text")
-    return data
-
-
-def _id(data: object, place: str) -> str:
-    if not isinstance(data, str) or not _ID.fullmatch(data):
-        raise _Invalid(place, f"must be an id of lower-case letters, digits and '_' (got {data!r})")
-    return data
-
-
-def _bool(data: object, place: str) -> bool:
-    if not isinstance(data, bool):
-        raise _Invalid(place, "must be true or false")
-    return data
-
-
-def _int(data: object, place: str, minimum: int = 0) -> int:
-    if isinstance(data, bool) or not isinstance(data, int):
-        raise _Invalid(place, "must be a whole number")
-    if data < minimum:
-        raise _Invalid(place, f"must be at least {minimum}")
-    return data
-
-
-def _number(data: object, place: str) -> float:
-    if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
-        raise _Invalid(place, "must be a number")
-    return float(data)
-
-
-def _time(data: object, place: str) -> str:
-    if not isinstance(data, str) or not _TIME.fullmatch(data):
-        raise _Invalid(place, f'must be a time like "09:00" (got {data!r})')
-    return data
-
-
-def _text(data: object, place: str) -> Text:
-    if not isinstance(data, dict):
-        raise _Invalid(place, "must give the text in en and zh-Hans")
-    for key in data:
-        if key not in LANGUAGES:
-            raise _Invalid(_at(place, str(key)), "unknown language (expected en, zh-Hans)")
-    for language in LANGUAGES:
-        if language not in data:
-            raise _Invalid(place, f"missing translation '{language}'")
-    texts = {language: _str(data[language], _at(place, language)) for language in LANGUAGES}
-    return Text(en=texts["en"], zh_hans=texts["zh-Hans"])
-
-
-def _optional_text(data: dict[str, Any], key: str, place: str) -> Text | None:
-    return _text(data[key], _at(place, key)) if key in data else None
-
-
-def _unique(ids: Iterator[tuple[str, str]]) -> None:
-    seen: set[str] = set()
-    for place, value in ids:
-        if value in seen:
-            raise _Invalid(place, f"duplicate id '{value}'")
-        seen.add(value)
-
-
-def _one_of(data: object, place: str, allowed: Sequence[str], what: str) -> str:
-    if not isinstance(data, str) or data not in allowed:
-        raise _Invalid(place, f"unknown {what} {data!r} (expected one of: {', '.join(allowed)})")
-    return data
-
-
 # --- survey ---------------------------------------------------------------------------------
 
 
@@ -262,7 +171,7 @@ def _survey(data: object, source: str) -> Survey:
         data,
         "",
         ("id", "version", "title", "forms", "schedule"),
-        ("distance_categories", "rules"),
+        ("distance_categories", "rules", "words", "screening"),
     )
     survey_id = _id(fields["id"], "id")
     version = fields["version"]
@@ -273,6 +182,10 @@ def _survey(data: object, source: str) -> Survey:
     forms = _forms(fields["forms"], "forms", categories)
     schedule = _schedule(fields["schedule"], "schedule", forms)
     rules = _rules(fields.get("rules", []), "rules", forms, categories)
+    words = _patient_words(fields.get("words", {}), "words")
+    screening = None
+    if "screening" in fields:
+        screening = _screening(fields["screening"], "screening", forms, rules)
     return Survey(
         id=survey_id,
         version=version.strip(),
@@ -281,6 +194,8 @@ def _survey(data: object, source: str) -> Survey:
         schedule=schedule,
         distance_categories=categories,
         rules=rules,
+        words=words,
+        screening=screening,
         source=source,
     )
 
@@ -387,6 +302,7 @@ def _question(data: object, place: str, categories: tuple[DistanceCategory, ...]
         high_anchor=_optional_text(fields, "high_anchor", place),
         show_if=_conditions(fields.get("show_if", []), _at(place, "show_if")),
         hint=_optional_text(fields, "hint", place),
+        scale_words=_scale_words(fields, place, minimum, maximum),
     )
 
 
@@ -413,7 +329,7 @@ def _options(fields: dict[str, Any], place: str, kind: str) -> tuple[Option, ...
     options = []
     for i, item in enumerate(items):
         option_at = _at(at, i)
-        option = _fields(item, option_at, ("id", "label"), ("exclusive", "aliases"))
+        option = _fields(item, option_at, ("id", "label"), ("exclusive", "aliases", "synonyms"))
         exclusive = _bool(option.get("exclusive", False), _at(option_at, "exclusive"))
         if exclusive and kind != "multi_choice":
             raise _Invalid(
@@ -430,9 +346,11 @@ def _options(fields: dict[str, Any], place: str, kind: str) -> tuple[Option, ...
                 label=_text(option["label"], _at(option_at, "label")),
                 exclusive=exclusive,
                 aliases=aliases,
+                synonyms=_words(option.get("synonyms", {}), _at(option_at, "synonyms")),
             )
         )
     _unique((_at(_at(at, i), "id"), o.id) for i, o in enumerate(options))
+    _no_shared_words(options, at)
     return tuple(options)
 
 

@@ -36,12 +36,16 @@ __all__ = [
     "Form",
     "Language",
     "Option",
+    "PatientWords",
     "Question",
     "QuestionType",
     "RuleCheck",
     "Schedule",
+    "ScreenItem",
+    "Screening",
     "Survey",
     "Text",
+    "Words",
 ]
 
 Language: TypeAlias = Literal["en", "zh-Hans"]
@@ -70,10 +74,25 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Words:
+    """Words or phrases patients type, per language (folded to lower case when loaded)."""
+
+    en: tuple[str, ...] = ()
+    zh_hans: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return self.en + self.zh_hans
+
+    def __add__(self, other: Words) -> Words:
+        return Words(self.en + other.en, self.zh_hans + other.zh_hans)
+
+
+@dataclass(frozen=True)
 class Option:
     """One choice of a ``single_choice`` or ``multi_choice`` question.
 
-    ``aliases`` are extra typed words accepted for this option (lower-case).
+    ``aliases`` are extra typed words accepted for this option (lower-case); ``synonyms``
+    the same per language ("both" for "Both legs", 好多了 for "Much better").
     ``exclusive`` marks "none of these": selecting it clears the others.
     """
 
@@ -81,6 +100,11 @@ class Option:
     label: Text
     exclusive: bool = False
     aliases: tuple[str, ...] = ()
+    synonyms: Words = Words()
+
+    def words(self) -> tuple[str, ...]:
+        """Every typed form of this option: id, labels, aliases and synonyms."""
+        return (self.id, self.label.en, self.label.zh_hans, *self.aliases, *self.synonyms.all())
 
 
 @dataclass(frozen=True)
@@ -128,6 +152,8 @@ class Question:
     high_anchor: Text | None = None
     show_if: tuple[Condition, ...] = ()
     hint: Text | None = None
+    scale_words: tuple[tuple[int, Words], ...] = ()
+    """Scale questions: words that mean a score ("no pain"/不痛 = 0), besides the anchors."""
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -223,6 +249,51 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class PatientWords:
+    """What patients type besides answers, as data (matched whole, after folding).
+
+    ``skip``: skips an optional question (and is never saved as a note); ``stop``: offers
+    the /stop confirmation; ``done``: submits a typed multi-choice selection;
+    ``consent_yes``/``consent_no``: at the consent step; ``patient``/``caregiver``: who is
+    answering (a caregiver word also counts when it appears inside a sentence, 我是他女儿);
+    ``hedges``: filler around a number ("about", "I think", 吧) that a scale answer may carry.
+    """
+
+    skip: Words = Words()
+    stop: Words = Words()
+    done: Words = Words()
+    consent_yes: Words = Words()
+    consent_no: Words = Words()
+    patient: Words = Words()
+    caregiver: Words = Words()
+    hedges: Words = Words()
+
+
+@dataclass(frozen=True)
+class ScreenItem:
+    """A red-flag item the free-text screen looks for: the option of the screened
+    question it stands for, the red rule it raises and the phrases that name it."""
+
+    option: str
+    rule: str
+    phrases: Words
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The red-flag screen over free text: ``question`` is the red-flag multi-choice
+    question whose options the items stand for; ``negations`` cancel a phrase they
+    precede ("no fever", 没有发烧) within ``window`` words (English) or characters (Chinese)."""
+
+    question: str
+    items: tuple[ScreenItem, ...]
+    negations: Words = Words()
+    window: int = 3
+    not_negations: Words = Words()
+    """Look like negations but ask or doubt ("not sure if", 是不是, 有没有): ignored."""
+
+
+@dataclass(frozen=True)
 class Survey:
     id: str
     version: str
@@ -231,7 +302,15 @@ class Survey:
     schedule: Schedule
     distance_categories: tuple[DistanceCategory, ...] = ()
     rules: tuple[FlagRule, ...] = ()
+    words: PatientWords = PatientWords()
+    screening: Screening | None = None
     source: str = field(default="", compare=False)
+
+    def rule(self, rule_id: str) -> FlagRule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
 
     def form(self, form_id: str) -> Form:
         for f in self.forms:

@@ -14,17 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from surveys import rejections
-from surveys._choices import match_many, match_one
-from surveys._normalize import fold, strip_edges
+from surveys._choices import match_many, match_one, near_options
+from surveys._normalize import fold, key, strip_edges
 from surveys._numerals import read_number
 from surveys.distance import categorize, match_category, read_distance, unlimited_category
-from surveys.model import AnswerValue, DistanceCategory, Question, Text
+from surveys.model import AnswerValue, DistanceCategory, PatientWords, Question, Text, Words
 from surveys.rejections import Reason
 
 __all__ = ["MAX_TEXT_LENGTH", "MAX_WALKING_METRES", "Parsed", "Rejected", "parse_answer"]
 
 MAX_TEXT_LENGTH = 1000
 MAX_WALKING_METRES = 50_000.0  # anything further is a typo, not a walking distance
+UNITLESS_BELOW_METRES = 10.0  # a bare "3" at walking distance: 3 metres? 3 km? ask
+_CLAUSES = re.compile(r"[,，;；]|\bbut\b|\band\b|但是|但|还有")
+_NUMBER_TOKENS = re.compile(
+    r"\d+(?:[.,]\d+)?|[零〇一二两三四五六七八九十百千万][零〇一二两三四五六七八九十百千万点]*"
+    r"|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+)
 _DEFAULT_SCALE = (0.0, 10.0)
 
 _YES = frozenset(
@@ -51,13 +57,59 @@ class Rejected:
     message: Text
 
 
-def _scale(question: Question, raw: str) -> Parsed | Rejected:
+def _scale_word(question: Question, raw: str) -> int | None:
+    """The score a word stands for: an anchor ("No pain" = 0) or a synonym (不痛)."""
+    wanted = key(raw)
+    anchors = [
+        (int(question.minimum or 0), question.low_anchor),
+        (int(question.maximum if question.maximum is not None else 10), question.high_anchor),
+    ]
+    for score, anchor in anchors:
+        if anchor is not None and wanted in (key(anchor.en), key(anchor.zh_hans)):
+            return score
+    for score, words in question.scale_words:
+        if wanted in words.all():
+            return score
+    return None
+
+
+def _without_hedges(text: str, hedges: Words) -> str:
+    """``text`` with filler words around a number removed ("about 6", "8 i think", 五分吧)."""
+    for hedge in sorted(hedges.en, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w]){re.escape(hedge)}(?![\w])", " ", text)
+    for hedge in sorted(hedges.zh_hans, key=len, reverse=True):
+        text = text.replace(hedge, " ")
+    return strip_edges(" ".join(text.split()), keep_sign=True)
+
+
+def _hedged_number(text: str, hedges: Words) -> float | None:
+    inner = _without_hedges(key(text), hedges)
+    return read_number(inner) if inner else None
+
+
+def _scale(question: Question, raw: str, words: PatientWords | None = None) -> Parsed | Rejected:
     low = question.minimum if question.minimum is not None else _DEFAULT_SCALE[0]
     high = question.maximum if question.maximum is not None else _DEFAULT_SCALE[1]
+    word = _scale_word(question, raw) if len(raw) <= MAX_TEXT_LENGTH else None
+    if word is not None:
+        return Parsed(word, raw)
     text = strip_edges(fold(raw), keep_sign=True)
-    text = re.sub(rf"\s*(?:/|out of|of)\s*{re.escape(f'{high:g}')}$", "", text)
+    out_of = re.escape(f"{high:g}")
+    text = re.sub(rf"\s*(?:/|out of|of)\s*{out_of}(?![\d.])", "", text)
     text = re.sub(r"\s*(?:分|points?|pts?)$", "", text)
     number = read_number(text) if text else None
+    if number is None and text and len(text) <= 60:
+        hedges = words.hedges if words else Words()
+        number = _hedged_number(text, hedges)
+        if number is None:  # "5 but I fell": the score first, then something else
+            first, *rest = _CLAUSES.split(text)
+            if rest and not any(_NUMBER_TOKENS.search(r) for r in rest):
+                number = _hedged_number(first, hedges)
+        if number is None:
+            found = {read_number(t) for t in _NUMBER_TOKENS.findall(text)}
+            choices = sorted(n for n in found if n is not None and low <= n <= high)
+            if len(choices) > 1:
+                return Rejected(Reason.AMBIGUOUS, rejections.which_number(choices, low, high))
     if number is None:
         reason = Reason.EMPTY if not text else Reason.NOT_A_NUMBER
         return Rejected(reason, rejections.scale_range(low, high))
@@ -106,15 +158,19 @@ def _single_choice(question: Question, raw: str) -> Parsed | Rejected:
     option = match_one(question.options, raw)
     if option is not None:
         return Parsed(option.id, raw)
-    reason = Reason.EMPTY if not strip_edges(fold(raw)) else Reason.UNKNOWN_OPTION
-    return Rejected(reason, rejections.choose_one(len(question.options)))
+    if not strip_edges(fold(raw)):
+        return Rejected(Reason.EMPTY, rejections.CHOOSE_ONE)
+    near = near_options(question.options, raw) if len(raw) <= 60 else []
+    if near:
+        return Rejected(Reason.AMBIGUOUS, rejections.which_option([o.label for o in near]))
+    return Rejected(Reason.UNKNOWN_OPTION, rejections.CHOOSE_ONE)
 
 
 def _multi_choice(question: Question, raw: str) -> Parsed | Rejected:
     chosen, unknown = match_many(question.options, raw)
     if unknown or not chosen:
         reason = Reason.UNKNOWN_OPTION if unknown else Reason.EMPTY
-        return Rejected(reason, rejections.choose_some(len(question.options)))
+        return Rejected(reason, rejections.CHOOSE_SOME)
     exclusive = next((o for o in chosen if o.exclusive), None)
     if exclusive is not None and len(chosen) > 1:
         return Rejected(Reason.EXCLUSIVE_CONFLICT, rejections.exclusive_conflict(exclusive.label))
@@ -141,14 +197,20 @@ _PARSERS: dict[str, Callable[[Question, str], Parsed | Rejected]] = {
 
 
 def parse_answer(
-    question: Question, raw: str, categories: tuple[DistanceCategory, ...] = ()
+    question: Question,
+    raw: str,
+    categories: tuple[DistanceCategory, ...] = (),
+    words: PatientWords | None = None,
 ) -> Parsed | Rejected:
     """Parse ``raw`` (button payload or typed text) as an answer to ``question``.
 
-    ``categories`` are the survey's walking-distance bands, needed for distance questions.
+    ``categories`` are the survey's walking-distance bands, needed for distance questions;
+    ``words`` the survey's patient words (fillers around a score).
     """
     if question.type == "distance":
         return _distance(question, raw, categories)
+    if question.type == "scale":
+        return _scale(question, raw, words)
     return _PARSERS[question.type](question, raw)
 
 
@@ -174,6 +236,8 @@ def _distance(
     if reading.metres is None:
         return Parsed(_walked(None, unlimited_category(categories)), raw)
     metres = round(reading.metres, 1) + 0.0  # no "-0.0"
+    if reading.unitless and reading.bound == "exact" and 0 < metres < UNITLESS_BELOW_METRES:
+        return Rejected(Reason.NO_UNIT, rejections.distance_unit(metres))
     if not 0 <= metres <= MAX_WALKING_METRES or (reading.bound == "below" and metres <= 0):
         return Rejected(Reason.OUT_OF_RANGE, rejections.DISTANCE_OUT_OF_RANGE)
     if reading.bound == "below":

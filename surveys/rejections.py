@@ -11,18 +11,21 @@ from enum import StrEnum
 from surveys.model import Text
 
 __all__ = [
+    "CHOOSE_ONE",
+    "CHOOSE_SOME",
     "DISTANCE_OUT_OF_RANGE",
     "DISTANCE_UNKNOWN",
     "TEXT_EMPTY",
     "YES_NO",
     "Reason",
-    "choose_one",
-    "choose_some",
+    "distance_unit",
     "exclusive_conflict",
     "number_range",
     "scale_range",
     "scale_whole",
     "text_too_long",
+    "which_number",
+    "which_option",
 ]
 
 
@@ -38,6 +41,8 @@ class Reason(StrEnum):
     NOT_YES_NO = "not_yes_no"
     TOO_LONG = "too_long"
     NOT_A_DISTANCE = "not_a_distance"
+    AMBIGUOUS = "ambiguous"
+    NO_UNIT = "no_unit"
 
 
 def _num(value: float) -> str:
@@ -60,17 +65,44 @@ def scale_whole(low: float, high: float) -> Text:
     )
 
 
-def choose_one(count: int) -> Text:
+# Hints name only what the patient sees: Telegram's buttons show labels, not numbers.
+CHOOSE_ONE = Text(
+    en="Please tap the button that fits best, or type its words.",
+    zh_hans="请点一下最符合的按钮，或输入按钮上的字。",
+)
+CHOOSE_SOME = Text(
+    en="Please tap the buttons that apply, then “Done”. You can also type their words.",
+    zh_hans="请点选符合的按钮，再点“完成”。也可以输入按钮上的字。",
+)
+
+
+def which_option(labels: list[Text]) -> Text:
+    """Several options fit what was typed ("worse"): name them and ask for one."""
+    en = ", ".join(f"“{label.en}”" for label in labels)
+    zh = "、".join(f"“{label.zh_hans}”" for label in labels)
     return Text(
-        en=f"Please tap one of the buttons, or send its number (1 to {count}).",
-        zh_hans=f"请点一下其中一个按钮，或发送它的编号（1到{count}）。",
+        en=f"Which one do you mean: {en}? Please tap it.",
+        zh_hans=f"您是指哪一个：{zh}？请点一下。",
     )
 
 
-def choose_some(count: int) -> Text:
+def which_number(choices: list[float], low: float, high: float) -> Text:
+    """Two numbers in one answer ("3-4"): ask for one of them."""
+    named = [_num(c) for c in choices[:4]]
+    en = ", ".join(named[:-1]) + f" or {named[-1]}"
+    zh = "、".join(named[:-1]) + f"还是{named[-1]}"
     return Text(
-        en=f"Please tap the buttons that apply, or send their numbers (1 to {count}), e.g. 1, 3.",
-        zh_hans=f"请点选符合的按钮，或发送它们的编号（1到{count}），例如：1，3。",
+        en=f"Is it {en}? Please send one number from {_num(low)} to {_num(high)}.",
+        zh_hans=f"是{zh}？请只发送一个{_num(low)}到{_num(high)}之间的数字。",
+    )
+
+
+def distance_unit(metres: float) -> Text:
+    """A bare small number at walking distance: ask for the unit rather than guess."""
+    n = _num(metres)
+    return Text(
+        en=f"{n} what? Metres? Please add the unit, e.g. “{n} km” or “{n}00 m”.",
+        zh_hans=f"{n}是什么单位？米吗？请加上单位，例如：“{n}公里”或“{n}00米”。",
     )
 
 

@@ -160,13 +160,17 @@ async def review_changed_answers(
     """After a completed check-in, settle flags whose answer the patient changed (Back).
 
     Amber and info flags whose rule no longer holds on the final answers are resolved by
-    the system with a note; a red flag stays open for a nurse, marked as changed.
+    the system with a note; a red flag stays open for a nurse, marked as changed. Flags
+    raised from free text are left as they are.
     ``history``: from :func:`rule_history` for these answers, if already read.
     """
     holding = {hit.rule_id for hit in await _hits(session, survey, checkin, answers, history)}
+    answer_rules = {rule.id for rule in survey.rules}
     for flag in await list_flags(session, patient_id=patient.id):
         if flag.checkin_id != checkin.id or flag.rule_id in holding:
             continue
+        if flag.rule_id not in answer_rules or flag.evidence.get("source") == "free_text":
+            continue  # the patient's own words (or an unclear answer) stand as written
         if flag.level == "red":
             evidence = {**flag.evidence, "answer_changed_by_patient": True}
             await set_flag(session, flag.id, evidence=evidence)

@@ -199,7 +199,7 @@ def test_unlimited_category(walking_categories: Bands) -> None:
         ("no limit", DistanceReading(None, unlimited=True)),
         ("less than 50 m", DistanceReading(50.0, bound="below")),
         ("至少1公里", DistanceReading(1000.0, bound="above")),
-        ("-5", DistanceReading(-5.0)),
+        ("-5", DistanceReading(-5.0, unitless=True)),
         ("far", None),
     ],
 )

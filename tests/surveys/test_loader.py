@@ -17,14 +17,74 @@ from surveys.model import Condition, RuleCheck
 
 Q = "forms.followup.questions"
 
+SCREEN = {
+    "question": "flags",
+    "items": [
+        {"option": "fever", "rule": "red_fever", "phrases": {"en": ["fever"], "zh-Hans": ["发烧"]}}
+    ],
+}
+
 BROKEN: list[tuple[str, tuple[Edit, ...], str]] = [
+    (
+        "synonym shared by two options",
+        (
+            put(f"{Q}[2].options[0].synonyms", {"en": ["both"]}),
+            put(f"{Q}[2].options[1].synonyms", {"en": ["Both"], "zh-Hans": ["两边"]}),
+        ),
+        f"{Q}[2].options[1].synonyms: 'both' would mean both option 'left' and option 'right'",
+    ),
+    (
+        "synonym that is another option's label",
+        (put(f"{Q}[1].options[0].synonyms", {"en": ["worse"]}),),
+        f"{Q}[1].options[2].synonyms: 'worse' would mean both option 'none' and option 'worse'",
+    ),
+    (
+        "synonyms in an unknown language",
+        (put(f"{Q}[1].options[0].synonyms", {"fr": ["rien"]}),),
+        f"{Q}[1].options[0].synonyms.fr: unknown language (expected en, zh-Hans)",
+    ),
+    (
+        "scale word for two scores",
+        (put(f"{Q}[0].synonyms", {0: {"en": ["fine"]}, 1: {"en": ["fine"]}}),),
+        f"{Q}[0].synonyms.1: 'fine' would mean both 0 and 1",
+    ),
+    (
+        "scale word outside the scale",
+        (put(f"{Q}[0].synonyms", {11: {"en": ["awful"]}}),),
+        f"{Q}[0].synonyms.11: must be a score from 0 to 10",
+    ),
+    (
+        "stop word that is also a skip word",
+        (put("words", {"skip": {"en": ["stop"]}, "stop": {"en": ["stop"]}}),),
+        "words.stop: 'stop' is also in skip",
+    ),
+    (
+        "screening a missing option",
+        (put("screening", {**SCREEN, "items": [{**SCREEN["items"][0], "option": "chills"}]}),),  # type: ignore[dict-item]
+        "screening.items[0].option: refers to missing option 'chills'",
+    ),
+    (
+        "screening an amber rule",
+        (put("screening", {**SCREEN, "items": [{**SCREEN["items"][0], "rule": "amber_pain"}]}),),  # type: ignore[dict-item]
+        "screening.items[0].rule: 'amber_pain' must be a red rule",
+    ),
+    (
+        "screening phrases in one language only",
+        (
+            put(
+                "screening",
+                {**SCREEN, "items": [{**SCREEN["items"][0], "phrases": {"en": ["fever"]}}]},
+            ),
+        ),  # type: ignore[dict-item]
+        "screening.items[0].phrases: needs phrases in en and zh-Hans",
+    ),
     ("version missing", (drop("version"),), "version: missing"),
     ("version unquoted", (put("version", 1),), 'version: must be text in quotes, e.g. "1.0"'),
     (
         "unknown top-level key",
         (put("colour", "red"),),
         "colour: unknown key (expected id, version, title, forms, schedule, "
-        "distance_categories, rules)",
+        "distance_categories, rules, words, screening)",
     ),
     (
         "survey id with spaces",
@@ -49,13 +109,13 @@ BROKEN: list[tuple[str, tuple[Edit, ...], str]] = [
         "unknown question key",
         (put(f"{Q}[0].colour", "red"),),
         f"{Q}[0].colour: unknown key (expected id, type, text, minimum, maximum, required, "
-        "show_if, hint, low_anchor, high_anchor)",
+        "show_if, hint, low_anchor, high_anchor, synonyms)",
     ),
     (
         "options on a scale",
         (put(f"{Q}[0].options", [option("a"), option("b")]),),
         f"{Q}[0].options: unknown key (expected id, type, text, minimum, maximum, required, "
-        "show_if, hint, low_anchor, high_anchor)",
+        "show_if, hint, low_anchor, high_anchor, synonyms)",
     ),
     ("duplicate question id", (put(f"{Q}[1].id", "pain"),), f"{Q}[1].id: duplicate id 'pain'"),
     (

@@ -57,7 +57,7 @@ def test_scale_value_is_an_int(leg_pain: Question) -> None:
         ("9" * 400, "out_of_range"),
         ("a lot", "not_a_number"),
         ("很痛", "not_a_number"),
-        ("7/5", "not_a_number"),
+        ("7/5", "ambiguous"),
         ("", "empty"),
         ("   ", "empty"),
     ],
@@ -134,8 +134,8 @@ def test_single_choice_reprompt(numbness: Question) -> None:
     assert parse_answer(numbness, "maybe") == Rejected(
         "unknown_option",
         Text(
-            "Please tap one of the buttons, or send its number (1 to 4).",
-            "请点一下其中一个按钮，或发送它的编号（1到4）。",
+            "Please tap the button that fits best, or type its words.",
+            "请点一下最符合的按钮，或输入按钮上的字。",
         ),
     )
 

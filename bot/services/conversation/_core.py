@@ -158,6 +158,14 @@ class Core:
         data = CallbackData(kind, checkin_id, question, value)
         return Button(text, self.codec.encode(ctx.chat.chat_id, data))
 
+    def shown(self, ctx: Context, text: str) -> str:
+        """Question text with the ward's phone filled in (the note's hint names it)."""
+        return text.replace("{phone}", self.phone(ctx.language))
+
+    def consent_keyboard(self, ctx: Context) -> Keyboard:
+        return ((self.button(ctx, T.consent_button, CONSENT, "y"),),
+                (self.button(ctx, T.consent_decline_button, CONSENT, "n"),))  # fmt: skip
+
     def language_keyboard(self, ctx: Context) -> Keyboard:
         return ((self.button(ctx, "English", LANGUAGE, "en"),
                  self.button(ctx, "中文", LANGUAGE, "zh")),)  # fmt: skip

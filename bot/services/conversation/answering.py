@@ -3,6 +3,8 @@ flags and advice an answer raises."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from bot.services.callbacks import CallbackData
 from bot.services.conversation._core import (
     ANSWER,
@@ -22,6 +24,7 @@ from bot.services.conversation._core import (
     question_index,
 )
 from bot.services.conversation.flow import Flow
+from bot.services.conversation.listening import UNCLEAR_TRIES, Listening, said, who_from_text
 from bot.services.flagging import RuleHistory, raise_answer_flags, rule_history
 from bot.services.rendering import answer_label, question_text
 from bot.services.replies import Edit, Reply
@@ -30,11 +33,9 @@ from storage import checkins as checkin_store
 from storage.answers import current_answers, record_answer, supersede_answer
 from storage.records import CheckinRecord
 from surveys.engine import Accepted, Ask, Completed, advance, current_step, previous_question
-
-WHO_WORDS = {
-    "patient": ("1", "me", "patient", "myself", "i", "我", "我自己", "患者", "本人"),
-    "caregiver": ("2", "family", "carer", "caregiver", "家属", "护理", "护工", "家人"),
-}
+from surveys.model import AnswerValue, Question
+from surveys.parsing import Parsed, parse_answer
+from surveys.screening import ScreenHit
 
 
 class Answering:
@@ -43,25 +44,34 @@ class Answering:
     def __init__(self, core: Core, flow: Flow) -> None:
         self.core = core
         self.flow = flow
+        self.listening = Listening(core)
 
     async def typed(self, ctx: Context, reply: Reply, text: str) -> None:
-        """A typed message from a consented patient with a language: an answer, or a nudge."""
+        """A typed message from a consented patient with a language: an answer, a message
+        for the nurses when no check-in is open, and in any case screened for red flags."""
         flow = self.flow
+        listening = self.listening
         checkin = await flow.open_or_start(ctx)
         if checkin is None:
-            await flow.say_nothing_open(ctx, reply)
+            await listening.message_outside(ctx, reply, text)
             return
         if ctx.opened == checkin.id:  # opened by this very message: it answers nothing yet
+            hits = listening.screen(text)
+            if hits:
+                await listening.free_text_flags(ctx, reply, hits, text, checkin, None)
             reply.say(flow.intro(ctx, checkin))
             await flow.ask_current(ctx, reply, checkin)
             return
         locked = await checkin_store.lock_checkin(ctx.session, checkin.id)
         if locked is None or not is_open(locked, ctx.now):
-            await flow.say_nothing_open(ctx, reply)
+            await listening.message_outside(ctx, reply, text)
             return
         checkin = locked
+        hits = listening.screen(text)
+        if hits:
+            await listening.free_text_flags(ctx, reply, hits, text, checkin, checkin.position)
         if ctx.enrolment.caregiver_helps and checkin.answered_by is None:
-            who = _who_from_text(text)
+            who = who_from_text(self.core.survey, text)
             if who is None:
                 reply.say(T.type_or_tap.get(ctx.language))
                 await flow.ask_current(ctx, reply, checkin)
@@ -74,8 +84,69 @@ class Answering:
         if isinstance(step, Completed):
             await flow.complete(ctx, reply, checkin, answers)
             return
+        if step.question.type == "multi_choice":
+            await self._typed_choices(ctx, reply, checkin, answers, step, text, hits)
+            return
         await self._submit(ctx, reply, checkin, answers, step, text, checkin.message_id,
                            from_button=False)  # fmt: skip
+
+    async def _typed_choices(
+        self, ctx: Context, reply: Reply, checkin: CheckinRecord, answers: Answers, step: Ask,
+        text: str, hits: list[ScreenHit],
+    ) -> None:  # fmt: skip
+        """Typed items tick their boxes (several at once: "left and right", 1, 3); the
+        patient sees the selection and confirms it with Done (or a done word)."""
+        survey = self.core.survey
+        question = step.question
+        selected = draft_selection(checkin, question.id)
+        if said(survey.words.done, text):
+            if not selected:
+                reply.say(T.pick_at_least_one.get(ctx.language))
+                await self.flow.ask_current(ctx, reply, checkin, answers)
+                return
+            await self._submit(ctx, reply, checkin, answers, step, ",".join(selected),
+                               checkin.message_id, from_button=False)  # fmt: skip
+            return
+        parsed = parse_answer(question, text, survey.distance_categories, survey.words)
+        screened = question.id == self.listening.screened_question()
+        named = [h.option for h in hits if screened and question.option(h.option)]
+        if not isinstance(parsed, Parsed) and not named:
+            tries = [*_unclear_tries(checkin, question.id), text]
+            if screened and len(tries) >= UNCLEAR_TRIES:
+                await self.listening.unclear(ctx, reply, checkin, tries)
+                form = survey.form(checkin.form)
+                value: AnswerValue = selected or None
+                after = current_step(form, {**answers, question.id: value})
+                await self._store(ctx, reply, checkin, answers, question, value, text, after,
+                                  checkin.message_id)  # fmt: skip
+                return
+            draft = {"question": question.id, "selected": selected, "unclear": tries}
+            updated = await checkin_store.update_held_checkin(
+                ctx.session, checkin, draft=draft
+            ) or await self.core.reread(ctx, checkin)
+            reply.say(parsed.message.get(ctx.language))
+            await self.flow.ask_current(ctx, reply, updated, answers)
+            return
+        typed = cast("list[str]", parsed.value) if isinstance(parsed, Parsed) else []
+        chosen = _with_ticked(question, selected, [*typed, *named])
+        updated = await checkin_store.update_held_checkin(
+            ctx.session, checkin, draft={"question": question.id, "selected": chosen}
+        ) or await self.core.reread(ctx, checkin)
+        await self._ticked(ctx, reply, updated, answers, question, chosen)
+        labels = answer_label(survey, question, chosen, ctx.language)
+        reply.say(T.typed_selection.format(ctx.language, selection=labels))
+        await self.flow.ask_current(ctx, reply, updated, answers)
+
+    async def _ticked(
+        self, ctx: Context, reply: Reply, checkin: CheckinRecord, answers: Answers,
+        question: Question, chosen: list[str],
+    ) -> bool:  # fmt: skip
+        """A ticked item counts at the tick (red advice and flag now, not at Done); an
+        unticked one keeps its flag, marked. Whether red advice was given."""
+        provisional = {**answers, question.id: chosen}
+        advised = await self._flag(ctx, reply, checkin, provisional, None)
+        await self.listening.unticked(ctx, reply, checkin, question.id, provisional)
+        return advised
 
     async def pressed(
         self, ctx: Context, reply: Reply, data: CallbackData, message_id: int | None
@@ -119,7 +190,7 @@ class Answering:
             await self._submit(ctx, reply, checkin, answers, step, None, message_id,
                                from_button=True)  # fmt: skip
         elif data.kind == TOGGLE:
-            await self._toggle(ctx, reply, checkin, step, data.value, message_id)
+            await self._toggle(ctx, reply, checkin, answers, step, data.value, message_id)
         elif data.kind == DONE:
             chosen = draft_selection(checkin, question.id)
             if not chosen:
@@ -155,8 +226,8 @@ class Answering:
         await self.flow.ask_current(ctx, reply, updated)
 
     async def _toggle(
-        self, ctx: Context, reply: Reply, checkin: CheckinRecord, step: Ask, value: str,
-        message_id: int | None,
+        self, ctx: Context, reply: Reply, checkin: CheckinRecord, answers: Answers, step: Ask,
+        value: str, message_id: int | None,
     ) -> None:  # fmt: skip
         question = step.question
         try:
@@ -176,14 +247,19 @@ class Answering:
         updated = await checkin_store.update_held_checkin(
             ctx.session, checkin, draft={"question": question.id, "selected": ordered}
         ) or await self.core.reread(ctx, checkin)
+        advised = await self._ticked(ctx, reply, updated, answers, question, ordered)
         if message_id is not None:
             reply.edits.append(
                 Edit(
                     message_id,
-                    question_text(question, ctx.language, step.number, step.total),
+                    self.core.shown(
+                        ctx, question_text(question, ctx.language, step.number, step.total)
+                    ),
                     self.flow.keyboard(ctx, updated, step, ordered),
                 )
             )
+        if advised:  # the question again below the advice (the one above still works)
+            await self.flow.ask_current(ctx, reply, updated, answers)
 
     async def _back(
         self, ctx: Context, reply: Reply, checkin: CheckinRecord, answers: Answers, step: Ask,
@@ -230,16 +306,26 @@ class Answering:
                 reply.say(message)
                 await self.flow.ask_current(ctx, reply, checkin, answers)
             return
+        await self._store(ctx, reply, checkin, answers, question, result.value, raw, result.next,
+                          message_id)  # fmt: skip
+
+    async def _store(
+        self, ctx: Context, reply: Reply, checkin: CheckinRecord, answers: Answers,
+        question: Question, value: AnswerValue, raw: str | None, after: Ask | Completed,
+        message_id: int | None,
+    ) -> None:  # fmt: skip
+        """Store ``value`` (with the patient's own words ``raw``), flag it, show what is next."""
+        survey = self.core.survey
         who = checkin.answered_by or "patient"
         await record_answer(
             ctx.session, checkin_id=checkin.id, question_id=question.id, raw=raw,
-            value=result.value, survey_version=survey.version, answered_at=ctx.now,
+            value=value, survey_version=survey.version, answered_at=ctx.now,
             answered_by=who, replaces=question.id in answers,
         )  # fmt: skip
         if message_id is not None:
-            shown = answer_label(survey, question, result.value, ctx.language)
+            shown = answer_label(survey, question, value, ctx.language)
             reply.edits.append(Edit(message_id, f"{question.text.get(ctx.language)}\n✔ {shown}"))
-        next_id = result.next.question.id if isinstance(result.next, Ask) else None
+        next_id = after.question.id if isinstance(after, Ask) else None
         reminder_at = checkin.next_reminder_at
         if reminder_at is not None and reminder_at < ctx.now + REMINDER_MIN_GAP:
             reminder_at = next_reminder(checkin, ctx.now)  # not while they are answering
@@ -248,19 +334,20 @@ class Answering:
             status="in_progress", position=next_id, draft=None,
             started_at=checkin.started_at or ctx.now, next_reminder_at=reminder_at,
         )  # fmt: skip
-        answers = {**answers, question.id: result.value}
+        answers = {**answers, question.id: value}
         history = await rule_history(ctx.session, survey, checkin, answers)
         await self._flag(ctx, reply, checkin, answers, history)
         updated = updated or await self.core.reread(ctx, checkin)
-        if isinstance(result.next, Completed):
+        if isinstance(after, Completed):
             await self.flow.complete(ctx, reply, updated, answers, history)
         else:
             await self.flow.ask_current(ctx, reply, updated, answers)
 
     async def _flag(
         self, ctx: Context, reply: Reply, checkin: CheckinRecord, answers: Answers,
-        history: RuleHistory,
-    ) -> None:  # fmt: skip
+        history: RuleHistory | None,
+    ) -> bool:  # fmt: skip
+        """Raise what the answers call for; whether red advice was given."""
         core = self.core
         raised = await raise_answer_flags(
             ctx.session, core.survey, patient=ctx.patient, checkin=checkin, answers=answers,
@@ -278,16 +365,30 @@ class Answering:
                 ctx, "advice.sent", checkin=checkin.id, level="red",
                 rules=[f.rule_id for f in new if f.level == "red"],
             )  # fmt: skip
-        elif any(f.level == "amber" for f in new) and not any(
+            return True
+        if any(f.level == "amber" for f in new) and not any(
             f.level in ("amber", "red") for f, created in raised if not created
         ):
             reply.say(T.amber_note.get(ctx.language))
             await core.audit(ctx, "advice.sent", checkin=checkin.id, level="amber")
+        return False
 
 
-def _who_from_text(text: str) -> str | None:
-    lowered = text.strip().lower()
-    for who, words in WHO_WORDS.items():
-        if lowered in words:
-            return who
-    return None
+def _unclear_tries(checkin: CheckinRecord, question_id: str) -> list[str]:
+    """What the patient typed at this question that was not understood, so far."""
+    draft = checkin.draft or {}
+    if draft.get("question") != question_id:
+        return []
+    return [str(t) for t in draft.get("unclear", [])]
+
+
+def _with_ticked(question: Question, selected: list[str], added: list[str]) -> list[str]:
+    """``selected`` with ``added`` ticked as a tap would: "none of these" clears the rest."""
+    exclusive = {o.id for o in question.options if o.exclusive}
+    chosen = list(selected)
+    for option_id in added:
+        if option_id in exclusive:
+            chosen = [option_id]
+        elif option_id not in chosen:
+            chosen = [s for s in chosen if s not in exclusive] + [option_id]
+    return [o.id for o in question.options if o.id in chosen]

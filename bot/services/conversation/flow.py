@@ -11,7 +11,6 @@ import datetime as dt
 
 from bot.services.callbacks import CallbackData
 from bot.services.conversation._core import (
-    CONSENT,
     WHO,
     Answers,
     Context,
@@ -44,7 +43,7 @@ class Flow:
         if ctx.patient.consented_at is None:
             reply.say(
                 T.consent.format(ctx.language, emergency=core.settings.emergency_number),
-                ((core.button(ctx, T.consent_button, CONSENT, "y"),),),
+                core.consent_keyboard(ctx),
             )
             return
         if not ctx.patient.language_confirmed:
@@ -143,7 +142,7 @@ class Flow:
             return
         selected = draft_selection(checkin, step.question.id)
         reply.say(
-            question_text(step.question, ctx.language, step.number, step.total),
+            core.shown(ctx, question_text(step.question, ctx.language, step.number, step.total)),
             self.keyboard(ctx, checkin, step, selected),
             QuestionRef(checkin.id, step.question.id),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.services.conversation._core import (
-    CONSENT,
     Chat,
     Context,
     Core,
@@ -11,6 +10,8 @@ from bot.services.conversation._core import (
     security_log,
 )
 from bot.services.conversation.flow import Flow
+from bot.services.conversation.listening import CONSENT_DECLINED, Listening, said, why
+from bot.services.flagging import raise_system_flag
 from bot.services.replies import Edit, Reply
 from bot.texts import T
 from storage import patients as patient_store
@@ -28,6 +29,7 @@ class Onboarding:
     def __init__(self, core: Core, flow: Flow) -> None:
         self.core = core
         self.flow = flow
+        self.listening = Listening(core)
 
     async def start(self, chat: Chat, token: str | None) -> Reply:
         """``/start [token]``: link the chat with an invite, or continue where the patient is."""
@@ -73,10 +75,17 @@ class Onboarding:
         """Handle text typed before consent or before a language is chosen; False otherwise."""
         core = self.core
         if ctx.patient.consented_at is None:
-            reply.say(
-                T.consent_needed.get(ctx.language),
-                ((core.button(ctx, T.consent_button, CONSENT, "y"),),),
-            )
+            words = core.survey.words
+            if said(words.consent_yes, text):
+                await self.consent(ctx, reply, None)
+                return True
+            if said(words.consent_no, text):
+                await self.consent(ctx, reply, None, agree=False)
+                return True
+            hits = self.listening.screen(text)
+            if hits:
+                await self.listening.free_text_flags(ctx, reply, hits, text, None, None)
+            reply.say(T.consent_needed.get(ctx.language), core.consent_keyboard(ctx))
             return True
         if not ctx.patient.language_confirmed:
             lowered = text.strip().lower()
@@ -89,12 +98,21 @@ class Onboarding:
             return True
         return False
 
-    async def consent(self, ctx: Context, reply: Reply, message_id: int | None) -> None:
+    async def consent(
+        self, ctx: Context, reply: Reply, message_id: int | None, *, agree: bool = True
+    ) -> None:
+        """The answer to the consent message: agreed (check-ins start) or declined."""
         core = self.core
         if ctx.patient.consented_at is not None:
             reply.callback_text = T.button_stale.get(ctx.language)
             return
-        await patient_store.update_patient(ctx.session, ctx.patient.id, consented_at=ctx.now)
+        if not agree:
+            await self.decline(ctx, reply, message_id)
+            return
+        status = "active" if ctx.patient.status == "declined" else ctx.patient.status
+        await patient_store.update_patient(
+            ctx.session, ctx.patient.id, consented_at=ctx.now, status=status
+        )
         await core.audit(ctx, "patient.consented")
         ctx.patient = await core.reload(ctx)
         if message_id is not None:
@@ -104,6 +122,30 @@ class Onboarding:
                      T.consent_button.get(ctx.language))
             )  # fmt: skip
         await self.flow.show(ctx, reply)
+
+    async def decline(self, ctx: Context, reply: Reply, message_id: int | None) -> None:
+        """Recorded (status "declined", audited) and shown to the ward as an info flag;
+        no check-in is sent. /start shows the consent again for a change of mind."""
+        core = self.core
+        if message_id is not None:
+            reply.edits.append(
+                Edit(message_id, T.consent.format(ctx.language,
+                     emergency=core.settings.emergency_number) + "\n\n✔ " +
+                     T.consent_decline_button.get(ctx.language))
+            )  # fmt: skip
+        if ctx.patient.status != "declined":
+            await patient_store.update_patient(ctx.session, ctx.patient.id, status="declined")
+            await core.audit(ctx, "patient.declined")
+            flag, created = await raise_system_flag(
+                ctx.session, patient=ctx.patient, rule_id=CONSENT_DECLINED, level="info",
+                evidence={"source": "consent", "why": why(CONSENT_DECLINED)},
+                dedupe_key=f"{CONSENT_DECLINED}:{ctx.patient.id}:{ctx.now.isoformat()}",
+                now=ctx.now,
+            )  # fmt: skip
+            if created:
+                reply.new_flag_ids.append(flag.id)
+            ctx.patient = await core.reload(ctx)
+        reply.say(T.consent_declined.format(ctx.language, phone=core.phone(ctx.language)))
 
     async def language_chosen(
         self, ctx: Context, reply: Reply, language: Language, message_id: int | None

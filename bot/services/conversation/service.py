@@ -20,6 +20,7 @@ from bot.services.conversation.answering import Answering
 from bot.services.conversation.commands import Commands
 from bot.services.conversation.delivery import Delivery
 from bot.services.conversation.flow import Flow
+from bot.services.conversation.listening import said
 from bot.services.conversation.membership import Membership
 from bot.services.conversation.onboarding import Onboarding
 from bot.services.replies import Reply
@@ -63,10 +64,18 @@ class ConversationService:
         """A typed message: an answer to the current question, or a nudge."""
 
         async def typed(ctx: Context, reply: Reply) -> None:
-            if not await self._onboarding.typed(ctx, reply, text):
-                await self._answering.typed(ctx, reply, text)
+            if await self._onboarding.typed(ctx, reply, text):
+                return
+            if said(self._core.survey.words.stop, text):  # 停止, "unsubscribe": as /stop
+                self._commands.ask_to_stop(ctx, reply)
+                return
+            if ctx.patient.status == "paused":  # no check-ins, but the ward still reads it
+                await self._answering.listening.message_outside(ctx, reply, text)
+                reply.say(T.stopped.format(ctx.language, phone=self._core.phone(ctx.language)))
+                return
+            await self._answering.typed(ctx, reply, text)
 
-        return await self._core.with_patient(chat, typed)
+        return await self._core.with_patient(chat, typed, allow_paused=True)
 
     async def button(self, chat: Chat, payload: str, message_id: int | None) -> Reply:
         """A tap on an inline button of one of our messages."""
@@ -95,7 +104,7 @@ class ConversationService:
                 reply.say(T.invite_needed.get(language))
                 return reply
             if data.kind == CONSENT:
-                await self._onboarding.consent(ctx, reply, message_id)
+                await self._onboarding.consent(ctx, reply, message_id, agree=data.value != "n")
             elif data.kind == LANGUAGE:
                 chosen: Language = "zh-Hans" if data.value == "zh" else "en"
                 await self._onboarding.language_chosen(ctx, reply, chosen, message_id)

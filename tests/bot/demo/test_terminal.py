@@ -125,13 +125,16 @@ async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
         "It takes about 2 minutes."
     ) in output
     assert "     [1] ✅ New trouble passing urine, or losing control of bladder or bowels" in output
-    assert (
-        "you> 10\nbot: ✔ New trouble passing urine, or losing control of bladder or bowels\n"
+    tick = (
         "bot: ⚠️ This answer can be a sign of a problem that needs a doctor today.\n"
         "     Please call the spine ward now: +86 10 5555 0100."
-    ) in output
-    after_done = output[output.index("you> 10\n") :].splitlines()
-    shown = after_done[: after_done.index("you> 2")]  # before the next line is typed
+    )
+    before_advice = output[: output.index(tick)]
+    assert before_advice.rsplit("you> ", 1)[1].startswith("1\n")  # at the tick, before Done
+    assert "you> 10" not in before_advice[before_advice.index("day 1 after the operation") :]
+    assert "you> 10\nbot: ✔ New trouble passing urine, or losing control of bladder" in output
+    after_tick = output[output.index(tick) :].splitlines()
+    shown = after_tick[: after_tick.index("you> 10")]  # before Done is typed
     card = shown[shown.index("┌─ in the nurses' group (what the ward team sees):") :]
     assert card[1].startswith("│ 🔴 RED · flag #1 · patient DEMO-001 · day 1 post-op")
     assert card[2] == "│ Red flag: new trouble passing urine or loss of bladder or bowel control"
