@@ -53,7 +53,7 @@ class Answering:
         listening = self.listening
         checkin = await flow.open_or_start(ctx)
         if checkin is None:
-            await listening.message_outside(ctx, reply, text)
+            await self._outside(ctx, reply, text)
             return
         if ctx.opened == checkin.id:  # opened by this very message: it answers nothing yet
             hits = listening.screen(text)
@@ -64,7 +64,7 @@ class Answering:
             return
         locked = await checkin_store.lock_checkin(ctx.session, checkin.id)
         if locked is None or not is_open(locked, ctx.now):
-            await listening.message_outside(ctx, reply, text)
+            await self._outside(ctx, reply, text)
             return
         checkin = locked
         hits = listening.screen(text)
@@ -147,6 +147,12 @@ class Answering:
         advised = await self._flag(ctx, reply, checkin, provisional, None)
         await self.listening.unticked(ctx, reply, checkin, question.id, provisional)
         return advised
+
+    async def _outside(self, ctx: Context, reply: Reply, text: str) -> None:
+        """No check-in is open: the words go to the ward, then the next date or the end."""
+        ended = await self.flow.next_due(ctx) is None and await self.flow.ended(ctx)
+        await self.listening.message_outside(ctx, reply, text, ended=ended)
+        await self.flow.say_nothing_open(ctx, reply, heard=True)
 
     async def pressed(
         self, ctx: Context, reply: Reply, data: CallbackData, message_id: int | None

@@ -102,12 +102,18 @@ class Flow:
             return intro.get(ctx.language)
         return T.checkin_intro.format(ctx.language, day=checkin.day)
 
-    async def say_nothing_open(self, ctx: Context, reply: Reply) -> None:
+    async def say_nothing_open(self, ctx: Context, reply: Reply, *, heard: bool = False) -> None:
+        """No check-in is open: the next date, or that the follow-up has ended.
+
+        ``heard``: the patient's message was passed to the ward and they were told so, so
+        "no questions right now" would only repeat it.
+        """
         upcoming = await self.next_due(ctx)
         if upcoming is None and await self.ended(ctx):
             self.progress.ended(ctx, reply)
             return
-        reply.say(T.nothing_open.get(ctx.language))
+        if not heard:
+            reply.say(T.nothing_open.get(ctx.language))
         if upcoming is not None:
             reply.say(T.next_checkin.format(ctx.language, date=self.core.date(ctx, upcoming)))
 

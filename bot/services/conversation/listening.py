@@ -131,8 +131,13 @@ class Listening:
             rules=rules, source="free_text",
         )  # fmt: skip
 
-    async def message_outside(self, ctx: Context, reply: Reply, text: str) -> None:
-        """A message when no check-in is open: screened, and always passed to the nurses."""
+    async def message_outside(
+        self, ctx: Context, reply: Reply, text: str, *, ended: bool = False
+    ) -> None:
+        """A message when no check-in is open: screened, and always passed to the nurses.
+
+        ``ended``: the follow-up is over, so the caller says so instead of the ward's hours.
+        """
         core = self.core
         hits = self.screen(text)
         if hits:
@@ -145,6 +150,8 @@ class Listening:
             )  # fmt: skip
             if created:
                 reply.new_flag_ids.append(flag.id)
+        if ended:
+            return
         reply.say(
             T.message_to_ward.format(ctx.language, phone=core.phone(ctx.language),
                                      emergency=core.settings.emergency_number)

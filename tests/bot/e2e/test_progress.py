@@ -226,7 +226,7 @@ async def test_last_check_in_closes_the_programme_and_a_nurse_can_extend_it(
     added = [(c.spec_id, c.form, c.status) for c in extended.added]
     assert added == [("day_545", "late", "scheduled")]
     await h.sandbox.send_text(CHAT, "hello again")
-    await h.next_message(CHAT, "There are no questions for you right now")
+    await h.next_message(CHAT, "Your message has been passed to the ward nurses")
     upcoming = await h.next_message(CHAT, "Next check-in")
     assert upcoming.text == "Next check-in: Sun 29 Aug 2027."
 
