@@ -10,6 +10,7 @@ import os
 
 from bot.cli import admin, nurse
 from bot.cli.demo import demo
+from bot.cli.export import export
 from bot.cli.root import root
 from bot.cli.run import run_bot
 
@@ -27,6 +28,7 @@ root.add_command(nurse.checkin)
 root.add_command(nurse.report)
 root.add_command(run_bot)
 root.add_command(demo)
+root.add_command(export)
 
 
 def main() -> None:
