@@ -118,8 +118,9 @@ async def stream_patients(
         .where(*_patients_clause(selection))
         .order_by(Patient.ref)
     )
-    async for row in await _stream(session, statement):
-        yield ExportedPatient(*row)
+    async for batch in (await _stream(session, statement)).partitions():
+        for row in batch:
+            yield ExportedPatient(*row)
 
 
 def answer_rows_statement(
@@ -174,8 +175,10 @@ async def stream_answer_rows(
 
     ``statuses`` narrows the check-ins (e.g. ``("completed",)``).
     """
-    async for row in await _stream(session, answer_rows_statement(selection, statuses)):
-        yield ExportedAnswerRow(*row)
+    result = await _stream(session, answer_rows_statement(selection, statuses))
+    async for batch in result.partitions():  # one round trip per batch, not per row
+        for row in batch:
+            yield ExportedAnswerRow(*row)
 
 
 async def stream_flags(
@@ -214,8 +217,9 @@ async def stream_flags(
         .where(*where)
         .order_by(Flag.id)
     )
-    async for row in await _stream(session, statement):
-        yield ExportedFlag(*row)
+    async for batch in (await _stream(session, statement)).partitions():
+        for row in batch:
+            yield ExportedFlag(*row)
 
 
 async def _stream(
