@@ -225,4 +225,6 @@ async def stream_flags(
 async def _stream(
     session: AsyncSession, statement: Select[*tuple[Any, ...]]
 ) -> AsyncResult[*tuple[Any, ...]]:
-    return await session.stream(statement.execution_options(yield_per=BATCH))
+    # Core rows straight from the connection: the ORM's row loading is not needed here.
+    connection = await session.connection()
+    return await connection.stream(statement.execution_options(yield_per=BATCH))
