@@ -36,7 +36,13 @@ from bot.export.labels import FLAG_LEVEL, rule_labels
 from storage.exports import ExportedFlag, ExportedPatient
 from surveys.model import Survey, Text
 
-__all__ = ["BundleWriter", "flag_resource", "patient_resource", "response_resource"]
+__all__ = [
+    "BundleWriter",
+    "flag_resource",
+    "patient_resource",
+    "response_resource",
+    "write_bundle",
+]
 
 PATIENT_REF_SYSTEM = f"{BASE}:patient-ref"
 
@@ -176,6 +182,10 @@ class BundleWriter:
         trace: TracebackType | None,
     ) -> None:
         assert self._file is not None
+        if error is not None:  # never leave a partial bundle that looks whole
+            self._file.close()
+            self._path.unlink(missing_ok=True)
+            return
         self._file.write("\n]}\n")
         self._file.close()
 
