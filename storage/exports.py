@@ -23,6 +23,7 @@ __all__ = [
     "ExportedAnswerRow",
     "ExportedFlag",
     "ExportedPatient",
+    "answer_rows_statement",
     "stream_answer_rows",
     "stream_flags",
     "stream_patients",
