@@ -117,3 +117,18 @@ def test_cli_exports_and_refuses_a_shift_without_a_salt(
                            "2 Flag to bundle.json\n")  # fmt: skip
     redcap = runner.invoke(root, ["export", "redcap", "--out", "rc", "--since", "2025-03-13"])
     assert redcap.stdout == "Exported 2 records × events to rc\n"
+
+
+def test_cli_bad_input_is_one_line(cli_database: str, tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("not a folder", encoding="utf-8")
+    runner = CliRunner()
+
+    bad_date = runner.invoke(root, ["export", "csv", "--out", "out", "--since", "13/03/2025"])
+    taken = runner.invoke(root, ["export", "redcap", "--out", "taken"])
+
+    assert (bad_date.exit_code, bad_date.stdout) == (2, "")
+    assert bad_date.stderr.startswith("Error: Invalid value for '--since'")
+    assert bad_date.stderr.count("\n") == 1
+    assert (taken.exit_code, taken.stdout) == (2, "")
+    assert taken.stderr.startswith("Error: Invalid value for '--out'")
+    assert taken.stderr.count("\n") == 1
