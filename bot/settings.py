@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=30, gt=0)
     send_rate: float = Field(default=25, gt=0, le=30)
     instance_name: str = "bot"
+    export_salt: SecretStr | None = None
+    """Keys the per-patient date shift of ``followup export --shift-dates`` (keep it secret)."""
 
     @field_validator("nurse_user_ids", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ import os
 
 from bot.cli import admin, nurse, progress
 from bot.cli.demo import demo
+from bot.cli.export import export
 from bot.cli.root import root
 from bot.cli.run import run_bot
 
@@ -28,6 +29,7 @@ root.add_command(nurse.report)
 root.add_command(progress.extend)
 root.add_command(run_bot)
 root.add_command(demo)
+root.add_command(export)
 
 
 def main() -> None:

@@ -1,0 +1,231 @@
+"""Streaming reads for the data exports: constant memory whatever the size of the cohort.
+
+Each function yields plain rows through a server-side cursor (``AsyncSession.stream`` with
+``yield_per``), so an export of a million check-ins never holds more than one batch.
+Telegram ids, usernames and invite tokens are never selected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncResult, AsyncSession
+
+from storage.models import Answer, Checkin, Enrolment, Flag, Patient
+
+__all__ = [
+    "BATCH",
+    "ExportFilter",
+    "ExportedAnswerRow",
+    "ExportedFlag",
+    "ExportedPatient",
+    "answer_rows_statement",
+    "stream_answer_rows",
+    "stream_flags",
+    "stream_patients",
+]
+
+BATCH = 5_000
+"""Rows fetched per round trip from the server-side cursor."""
+
+NOT_HAPPENED = ("scheduled", "sending", "cancelled")
+"""Check-in statuses that are not a time point the patient was asked at."""
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which data an export covers: check-ins planned (and flags raised) from ``since``
+    (UTC midnight), for the patients whose references are listed (all when empty)."""
+
+    since: dt.date | None = None
+    patient_refs: tuple[str, ...] = ()
+
+    def since_at(self) -> dt.datetime | None:
+        if self.since is None:
+            return None
+        return dt.datetime.combine(self.since, dt.time(), dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedPatient:
+    id: int
+    ref: str
+    language: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedAnswerRow:
+    """One check-in with one of its live answers (``question_id`` None: no answer yet)."""
+
+    patient_id: int
+    patient_ref: str
+    timezone: str
+    surgery_date: dt.date
+    survey_id: str
+    enrolment_version: str
+    checkin_id: int
+    spec_id: str
+    form: str
+    day: int | None
+    due_at: dt.datetime
+    status: str
+    completed_at: dt.datetime | None
+    checkin_answered_by: str | None
+    recalled: bool
+    question_id: str | None
+    raw: str | None
+    value: Any
+    survey_version: str | None
+    answered_at: dt.datetime | None
+    answered_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedFlag:
+    id: int
+    patient_id: int
+    patient_ref: str
+    timezone: str
+    surgery_date: dt.date | None
+    spec_id: str | None
+    day: int | None
+    rule_id: str
+    level: str
+    evidence: dict[str, Any]
+    status: str
+    raised_at: dt.datetime
+    acknowledged_by: str | None
+    acknowledged_at: dt.datetime | None
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    resolution_note: str | None
+
+
+def _patients_clause(selection: ExportFilter) -> list[ColumnElement[bool]]:
+    return [Patient.ref.in_(selection.patient_refs)] if selection.patient_refs else []
+
+
+async def stream_patients(
+    session: AsyncSession, selection: ExportFilter
+) -> AsyncIterator[ExportedPatient]:
+    """Patients in reference order (pseudonymous fields only)."""
+    statement = (
+        select(Patient.id, Patient.ref, Patient.language, Patient.timezone)
+        .where(*_patients_clause(selection))
+        .order_by(Patient.ref)
+    )
+    async for batch in (await _stream(session, statement)).partitions():
+        for row in batch:
+            yield ExportedPatient(*row)
+
+
+def answer_rows_statement(
+    selection: ExportFilter, statuses: Collection[str] | None = None
+) -> Select[*tuple[Any, ...]]:
+    """Check-ins that happened, each joined with its live answers, grouped by check-in."""
+    where: list[ColumnElement[bool]] = [Checkin.status.not_in(NOT_HAPPENED)]
+    if statuses is not None:
+        where = [Checkin.status.in_(tuple(statuses))]
+    since = selection.since_at()
+    if since is not None:
+        where.append(Checkin.due_at >= since)
+    return (
+        select(
+            Patient.id,
+            Patient.ref,
+            Patient.timezone,
+            Enrolment.surgery_date,
+            Enrolment.survey_id,
+            Enrolment.survey_version,
+            Checkin.id,
+            Checkin.spec_id,
+            Checkin.form,
+            Checkin.day,
+            Checkin.due_at,
+            Checkin.status,
+            Checkin.completed_at,
+            Checkin.answered_by,
+            Checkin.recalled,
+            Answer.question_id,
+            Answer.raw,
+            Answer.value,
+            Answer.survey_version,
+            Answer.answered_at,
+            Answer.answered_by,
+        )
+        .select_from(Checkin)
+        .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
+        .join(Patient, Patient.id == Enrolment.patient_id)
+        .outerjoin(Answer, and_(Answer.checkin_id == Checkin.id, Answer.superseded_at.is_(None)))
+        .where(*where, *_patients_clause(selection))
+        .order_by(Checkin.id)
+    )
+
+
+async def stream_answer_rows(
+    session: AsyncSession,
+    selection: ExportFilter,
+    statuses: Collection[str] | None = None,
+) -> AsyncIterator[ExportedAnswerRow]:
+    """Every check-in that happened with its live answers; a check-in's rows are adjacent.
+
+    ``statuses`` narrows the check-ins (e.g. ``("completed",)``).
+    """
+    result = await _stream(session, answer_rows_statement(selection, statuses))
+    async for batch in result.partitions():  # one round trip per batch, not per row
+        for row in batch:
+            yield ExportedAnswerRow(*row)
+
+
+async def stream_flags(
+    session: AsyncSession, selection: ExportFilter
+) -> AsyncIterator[ExportedFlag]:
+    """Flags in the order they were raised, with the time point they belong to."""
+    where = _patients_clause(selection)
+    since = selection.since_at()
+    if since is not None:
+        where.append(Flag.raised_at >= since)
+    enrolment_of_checkin = Enrolment.id == Checkin.enrolment_id
+    statement = (
+        select(
+            Flag.id,
+            Flag.patient_id,
+            Patient.ref,
+            Patient.timezone,
+            Enrolment.surgery_date,
+            Checkin.spec_id,
+            Checkin.day,
+            Flag.rule_id,
+            Flag.level,
+            Flag.evidence,
+            Flag.status,
+            Flag.raised_at,
+            Flag.acknowledged_by,
+            Flag.acknowledged_at,
+            Flag.resolved_by,
+            Flag.resolved_at,
+            Flag.resolution_note,
+        )
+        .select_from(Flag)
+        .join(Patient, Patient.id == Flag.patient_id)
+        .outerjoin(Checkin, Checkin.id == Flag.checkin_id)
+        .outerjoin(Enrolment, enrolment_of_checkin)
+        .where(*where)
+        .order_by(Flag.id)
+    )
+    async for batch in (await _stream(session, statement)).partitions():
+        for row in batch:
+            yield ExportedFlag(*row)
+
+
+async def _stream(
+    session: AsyncSession, statement: Select[*tuple[Any, ...]]
+) -> AsyncResult[*tuple[Any, ...]]:
+    # Core rows straight from the connection: the ORM's row loading is not needed here.
+    connection = await session.connection()
+    return await connection.stream(statement.execution_options(yield_per=BATCH))
