@@ -133,8 +133,8 @@ async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
     after_done = output[output.index("you> 10\n") :].splitlines()
     shown = after_done[: after_done.index("you> 2")]  # before the next line is typed
     card = shown[shown.index("┌─ in the nurses' group (what the ward team sees):") :]
-    assert card[1].startswith("│ 🔴 RED · flag #1 · patient DEMO-001 · day 1 post-op")
-    assert card[2] == "│ Red flag: new trouble passing urine or loss of bladder or bowel control"
+    assert card[1].startswith("│ 🔴 RED · card #1 · patient DEMO-001 · day 1 post-op")
+    assert card[2] == "│ 🔴 Red flag: new trouble passing urine or loss of bladder or bowel control"
     assert "bot: Thank you. Your answers are saved and the team can see them." in output
     acknowledged = output[output.index("you> /ack\n") :].splitlines()
     assert acknowledged[1] == "┌─ in the nurses' group (what the ward team sees):"
