@@ -204,6 +204,20 @@ def flag_resolve(app: CliApp, flag_id: int, by: str, outcome: str | None, note: 
     _report(app, run(act()))
 
 
+@flag.command("resolve-recovered")
+@click.option("--by", "by", required=True, help="Who resolves (shown on the cards).")
+@click.option("--note", default=None, help="A short note added to each (at most 500 characters).")
+@pass_app
+def flag_resolve_recovered(app: CliApp, by: str, note: str | None) -> None:
+    """Resolve every flag whose answer has since recovered (e.g. leg pain 2 since day 28)."""
+
+    async def act() -> ActionResult:
+        async with _service(app) as service:
+            return await service.resolve_recovered(Nurse(by), note)
+
+    _report(app, run(act()))
+
+
 @click.group()
 def checkin() -> None:
     """Check-ins outside their schedule."""

@@ -32,6 +32,8 @@ __all__ = [
     "flag_list_keyboard",
     "flag_list_text",
     "flag_reason",
+    "question_name",
+    "value_words",
 ]
 
 MakePayload: TypeAlias = Callable[[int, str], str]
@@ -42,7 +44,7 @@ CardMode: TypeAlias = Literal["card", "outcomes", "note"]
 LEVEL_MARK: Final = {"red": "🔴", "amber": "🟠", "info": "🔵"}
 LEVEL_RANK: Final = {"red": 0, "amber": 1, "info": 2}
 OUTCOMES: Final = ("fine", "ed", "clinic")
-ACTIONS: Final = frozenset({"ack", "res", "note", "back", "open", *OUTCOMES})
+ACTIONS: Final = frozenset({"ack", "res", "note", "back", "open", "recov", *OUTCOMES})
 MAX_NOTE_CHARS: Final = 3000
 """A patient's note is shown in full up to this (a Telegram message holds 4,096)."""
 LIST_LIMIT: Final = 30
@@ -66,7 +68,7 @@ def _clip(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _value(survey: Survey, question: Question | None, value: Any, lang: NurseLanguage) -> str:
+def value_words(survey: Survey, question: Question | None, value: Any, lang: NurseLanguage) -> str:
     """An answer value in words: option labels, walking category, yes/no, the number."""
     if value is None:
         return t("skipped", lang)
@@ -76,7 +78,7 @@ def _value(survey: Survey, question: Question | None, value: Any, lang: NurseLan
         return next((c.label.get(lang) for c in survey.distance_categories
                      if c.id == value["category"]), str(value["category"]))  # fmt: skip
     if isinstance(value, list):
-        return "; ".join(_value(survey, question, v, lang) for v in value) or t("none", lang)
+        return "; ".join(value_words(survey, question, v, lang) for v in value) or t("none", lang)
     if isinstance(value, str) and question is not None and question.options:
         option = question.option(value)
         return option.label.get(lang) if option else value
@@ -85,7 +87,7 @@ def _value(survey: Survey, question: Question | None, value: Any, lang: NurseLan
     return _clip(str(value))
 
 
-def _name(question_id: str, lang: NurseLanguage) -> str:
+def question_name(question_id: str, lang: NurseLanguage) -> str:
     return t(f"q.{question_id}", lang, default=question_id.replace("_", " "))
 
 
@@ -108,8 +110,8 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
     ``Leg pain 6, up 3 from 3 on day 3; before surgery 7``;
     ``Walking distance Less than 50 m — before surgery 50–100 m (worse than before surgery)``.
     """
-    question, name = answer.question, _name(answer.question_id, lang)
-    shown = _value(survey, question, answer.value, lang)
+    question, name = answer.question, question_name(answer.question_id, lang)
+    shown = value_words(survey, question, answer.value, lang)
     kind = question.type if question else None
     if kind == "text":
         note = answer.value if isinstance(answer.value, str) else shown
@@ -123,7 +125,7 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
         text = f"{name} {shown}{words}"
         if answer.has_previous and isinstance(answer.previous, int | float):
             change = answer.value - answer.previous
-            before = _value(survey, question, answer.previous, lang)
+            before = value_words(survey, question, answer.previous, lang)
             when = _when_day(answer.previous_day, lang)
             if change == 0:
                 text += ", " + t("same as {when}", lang, when=when)
@@ -137,7 +139,7 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
                 "; "
                 + t("before surgery", lang)
                 + " "
-                + _value(survey, question, answer.baseline, lang)
+                + value_words(survey, question, answer.baseline, lang)
             )
         return text
     if kind == "distance":
@@ -158,7 +160,7 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
                     else "same as {when}"
                 )  # fmt: skip
                 compared = f" ({t(word, lang, when=when)})"
-            parts.append(f"{when} {_value(survey, question, other, lang)}{compared}")
+            parts.append(f"{when} {value_words(survey, question, other, lang)}{compared}")
         return f"{name} {shown}{words}" + (" — " + "; ".join(parts) if parts else "")
     return f"{name}: {shown}"
 
@@ -273,26 +275,35 @@ def card_keyboard(
     return ((button("Resolve", "res"),),)
 
 
-def _list_line(flag: FlagRecord, now: dt.datetime, lang: NurseLanguage) -> str:
+def _list_line(
+    flag: FlagRecord, now: dt.datetime, lang: NurseLanguage, recovered: str | None
+) -> str:
     day = flag.evidence.get("day_post_op")
     where = " " + t("day {day}", lang, day=day) if isinstance(day, int) else ""
     state = (t("acknowledged by {who}", lang, who=flag.acknowledged_by)
              if flag.status == "acknowledged" else t(flag.status, lang))  # fmt: skip
-    return (f"{LEVEL_MARK.get(flag.level, '•')} #{flag.id} {flag.patient_ref}{where}: "
+    line = (f"{LEVEL_MARK.get(flag.level, '•')} #{flag.id} {flag.patient_ref}{where}: "
             f"{flag_reason(flag, lang)} — {state}, {age(flag.raised_at, now)}")  # fmt: skip
+    return line + (f" · ✔ {t('recovered', lang)}: {recovered}" if recovered else "")
 
 
 def flag_list_text(
-    title: str, flags: Sequence[FlagRecord], now: dt.datetime, lang: NurseLanguage = "en"
+    title: str,
+    flags: Sequence[FlagRecord],
+    now: dt.datetime,
+    lang: NurseLanguage = "en",
+    recovered: Mapping[int, str] | None = None,
 ) -> str:
-    """A heading with counts by level, then one line per flag (red first, then oldest)."""
+    """A heading with counts by level, then one line per flag (red first, then oldest);
+    ``recovered``: "Leg pain 2 since day 28" by flag id, for flags whose answer recovered."""
     if not flags:
         return f"{title}\n{t('No open flags.', lang)}"
     counts = " · ".join(
         f"{mark} {sum(1 for f in flags if f.level == level)}" for level, mark in LEVEL_MARK.items()
     )
     lines = [f"{title}: {counts}"]
-    lines.extend(_list_line(flag, now, lang) for flag in flags[:LIST_LIMIT])
+    notes = recovered or {}
+    lines.extend(_list_line(flag, now, lang, notes.get(flag.id)) for flag in flags[:LIST_LIMIT])
     if len(flags) > LIST_LIMIT:
         lines.append(t("…and {n} more (followup flags lists them all)", lang,
                        n=len(flags) - LIST_LIMIT))  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nurse.cards import LEVEL_MARK, LEVEL_RANK, MakePayload, age, flag_reason
 from bot.nurse.nurse_texts import NurseLanguage, t
+from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.services.replies import Button, Keyboard
 from storage.flags import list_flags
 from storage.records import FlagRecord
@@ -31,6 +32,12 @@ class PatientRow:
     ref: str
     flags: tuple[FlagRecord, ...]
     """Unresolved, most urgent first."""
+    recovered: tuple[tuple[int, str], ...] = ()
+    """(flag id, "Leg pain 2 since day 28") of the flags whose answer has recovered."""
+
+    @property
+    def all_recovered(self) -> bool:
+        return len(self.recovered) == len(self.flags)
 
     @property
     def level(self) -> str:
@@ -50,16 +57,24 @@ def _urgency(flag: FlagRecord) -> tuple[int, int, dt.datetime, int]:
             flag.id)  # fmt: skip
 
 
-async def digest_rows(session: AsyncSession, survey: Survey, now: dt.datetime) -> list[PatientRow]:
-    """Patients with unresolved flags: red first, then open before acknowledged, oldest first."""
-    del survey, now  # the digest reads flags only; kept for the recovered-answer view
+async def digest_rows(
+    session: AsyncSession, survey: Survey, now: dt.datetime, lang: NurseLanguage = "en"
+) -> list[PatientRow]:
+    """Patients with unresolved flags: red first, then open before acknowledged, oldest first;
+    patients whose every flag has recovered come last."""
+    del now
     flags = await list_flags(session, statuses=("open", "acknowledged"), limit=10_000)
+    recovered = await recovered_flags(session, flags)
     by_patient: dict[str, list[FlagRecord]] = {}
     for flag in flags:
         by_patient.setdefault(flag.patient_ref, []).append(flag)
-    rows = [PatientRow(ref, tuple(sorted(found, key=_urgency)))
-            for ref, found in by_patient.items()]  # fmt: skip
-    return sorted(rows, key=lambda r: (*_urgency(r.flags[0])[:2], r.oldest, r.ref))
+    rows = []
+    for ref, found in by_patient.items():
+        ordered = tuple(sorted(found, key=_urgency))
+        notes = tuple((f.id, recovery_note(survey, recovered[f.id], lang)) for f in ordered
+                      if f.id in recovered)  # fmt: skip
+        rows.append(PatientRow(ref, ordered, notes))
+    return sorted(rows, key=lambda r: (r.all_recovered, *_urgency(r.flags[0])[:2], r.oldest, r.ref))
 
 
 def digest_counts(rows: Sequence[PatientRow]) -> dict[str, int]:
@@ -77,8 +92,13 @@ def _line(row: PatientRow, now: dt.datetime, lang: NurseLanguage) -> str:
         shown += " " + t("(+{n} more)", lang, n=len(reasons) - SHOWN_REASONS)
     state = t("open", lang) if any(f.status == "open" for f in row.flags) else t(
         "acknowledged", lang)  # fmt: skip
-    return (f"{LEVEL_MARK.get(row.level, '•')} {row.ref}{where}: {shown} — {state}, "
+    line = (f"{LEVEL_MARK.get(row.level, '•')} {row.ref}{where}: {shown} — {state}, "
             f"{age(row.oldest, now)}")  # fmt: skip
+    if row.recovered:
+        notes = "; ".join(dict.fromkeys(note for _, note in row.recovered))
+        word = t("recovered" if row.all_recovered else "now", lang)
+        line += f" · ✔ {word}: {notes}"
+    return line
 
 
 def digest_text(
@@ -96,11 +116,19 @@ def digest_text(
     return "\n".join(lines)
 
 
-def digest_keyboard(rows: Sequence[PatientRow], payload: MakePayload) -> Keyboard:
-    """A button per patient with a card, opening the card of their most urgent flag."""
+def digest_keyboard(
+    rows: Sequence[PatientRow], payload: MakePayload, lang: NurseLanguage = "en"
+) -> Keyboard:
+    """A button per patient with a card, opening the card of their most urgent flag; then
+    one resolving every flag whose answer has recovered."""
     buttons = [
         Button(f"{LEVEL_MARK.get(row.level, '•')} {row.ref}", payload(card_id, "open"))
         for row in rows[:ROW_LIMIT]
         if (card_id := row.card_id) is not None
     ]
-    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    keyboard = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    recovered = sum(len(row.recovered) for row in rows)
+    if recovered:
+        label = t("☑️ Resolve {n} recovered", lang, n=recovered)
+        keyboard.append((Button(label, payload(0, "recov")),))
+    return tuple(keyboard)

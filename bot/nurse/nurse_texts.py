@@ -93,6 +93,8 @@ _ZH: Final[dict[str, str]] = {
     "recovered": "已恢复",
     "{what} {value} since {when}": "{what}自{when}起为{value}",
     "(+{n} more)": "（另有{n}项）",
+    "now": "现在",
+    "☑️ Resolve {n} recovered": "☑️ 处理{n}条已恢复的警报",
     "unresolved flags": "条未处理警报",
     "Escalated: see the newer card below.": "已升级：请看下面较新的卡片。",
 }

@@ -38,6 +38,7 @@ from bot.nurse.desk import CardDesk
 from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
 from bot.nurse.nurse_texts import nurse_language, t
 from bot.nurse.qr import invite_qr_png
+from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
 from bot.nurse.summary import patient_text, point_name
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
@@ -212,7 +213,7 @@ class NurseService:
         async with self._desk_lock, self._sessions.begin() as session:
             if await list_audit(session, entity="digest", entity_id=day, action="digest.sent"):
                 return False
-            found = await digest_rows(session, self._survey, now)
+            found = await digest_rows(session, self._survey, now, self._desk.language)
             if not found:
                 await record_audit(
                     session, at=now, actor="system", action="digest.sent", entity="digest",
@@ -220,7 +221,7 @@ class NurseService:
                 )  # fmt: skip
                 return False
             text = digest_text(found, local.date(), now, self._desk.language)
-            keyboard = digest_keyboard(found, self.payload(chat_id))
+            keyboard = digest_keyboard(found, self.payload(chat_id), self._desk.language)
             message_id = await self._transport.send(chat_id, Outgoing(text, keyboard))
             for row in found:
                 for flag in row.flags:
@@ -356,6 +357,8 @@ class NurseService:
         pressed = (chat_id, message_id)
         if not await self.authorize(nurse, f"button:{action}", card_id):
             return self.refusal(nurse.language)
+        if action == "recov":
+            return (await self.resolve_recovered(nurse)).message
         if action == "ack":
             return (await self._desk.act(card_id, nurse, "ack", pressed=pressed)).message
         if action in cards.OUTCOMES:
@@ -386,6 +389,50 @@ class NurseService:
         flag = result.flags[0] if result.flags else None
         return ActionResult(result.ok, result.message, flag)
 
+    async def resolve_recovered(self, nurse: Nurse, note: str | None = None) -> ActionResult:
+        """Resolve every unresolved flag whose answer has since recovered, each audited, with
+        the recovery as its reason (and the nurse's note, if any)."""
+        if not await self.authorize(nurse, "resolve.recovered"):
+            return ActionResult(False, self.refusal(nurse.language))
+        note = " ".join(note.split()) if note else None
+        if note and len(note) > MAX_NOTE_CHARS:
+            return ActionResult(
+                False, f"The note is too long (at most {MAX_NOTE_CHARS} characters)."
+            )
+        now, lang = self._clock.now(), self._desk.language
+        async with self._sessions.begin() as session:
+            flags = await list_flags(session, statuses=UNRESOLVED, limit=10_000)
+            recovered = await recovered_flags(session, flags)
+            done = 0
+            for flag in flags:
+                if flag.id not in recovered:
+                    continue
+                reason = (f"{t('outcome.recovered', lang)}: "
+                          f"{recovery_note(self._survey, recovered[flag.id], lang)}")  # fmt: skip
+                if await set_flag(
+                    session, flag.id, expect_status=UNRESOLVED, status="resolved",
+                    resolved_by=nurse.label, resolved_at=now,
+                    resolution_note=" — ".join([reason, *([note] if note else [])]),
+                ):  # fmt: skip
+                    done += 1
+                    await self._audit(session, nurse, "flag.resolved", flag, now,
+                                      outcome="recovered", note=bool(note))  # fmt: skip
+        if not done:
+            return ActionResult(False, "No flag has a recovered answer.")
+        try:
+            await self._desk.render_pending()
+        except DeliveryError as exc:
+            log.info("cards not updated now (%s); the sweep will retry", exc)
+        plural = "s" if done != 1 else ""
+        return ActionResult(True, f"Resolved {done} flag{plural} whose answer has recovered.")
+
+    async def recovered_notes(self, flags: Iterable[FlagRecord]) -> dict[int, str]:
+        """ "Leg pain 2 since day 28" for each of ``flags`` whose answer has recovered."""
+        async with self._sessions() as session:
+            found = await recovered_flags(session, list(flags))
+        lang = self._desk.language
+        return {i: recovery_note(self._survey, r, lang) for i, r in found.items()}
+
     # ------------------------------------------------------------------ views
 
     async def open_flags(self, statuses: Iterable[str] = UNRESOLVED) -> list[FlagRecord]:
@@ -399,7 +446,8 @@ class NurseService:
             await self._say(chat_id, self.refusal(nurse.language))
             return
         flags = await self.open_flags()
-        text = cards.flag_list_text("Open flags", flags, self._clock.now())
+        text = cards.flag_list_text("Open flags", flags, self._clock.now(), self._desk.language,
+                                    await self.recovered_notes(flags))  # fmt: skip
         await self._transport.send(
             chat_id, Outgoing(text, cards.flag_list_keyboard(flags, self.payload(chat_id)))
         )
