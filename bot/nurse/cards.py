@@ -114,8 +114,9 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
     shown = value_words(survey, question, answer.value, lang)
     kind = question.type if question else None
     if kind == "text":
-        note = answer.value if isinstance(answer.value, str) else shown
-        return f"{name}: “{_clip(note, MAX_NOTE_CHARS)}”"
+        if not isinstance(answer.value, str):
+            return f"{name}: {shown}"
+        return f"{name}: “{_clip(answer.value, MAX_NOTE_CHARS)}”"
     words = ""
     if answer.raw and kind in ("scale", "distance") and answer.raw.strip() not in (
         shown, str(answer.value), str(getattr(answer.value, "get", lambda _: None)("category")),
