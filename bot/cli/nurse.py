@@ -105,8 +105,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _why(flag: FlagRecord) -> str:
+    """The rule, then the patient's own words when the flag is about them (a note, free text)."""
     why = flag.evidence.get("why")
-    return str(why.get("en")) if isinstance(why, dict) else flag.rule_id
+    text = str(why.get("en")) if isinstance(why, dict) else flag.rule_id
+    words = flag.evidence.get("text") if flag.evidence.get("source") == "free_text" else None
+    if words is None and flag.evidence.get("question") == "note":
+        words = flag.evidence.get("value")
+    return f"{text}: “{' '.join(words.split())}”" if isinstance(words, str) else text
 
 
 def _flag_json(flag: FlagRecord) -> dict[str, Any]:

@@ -50,8 +50,15 @@ MAX_NOTE_CHARS: Final = 3000
 LIST_LIMIT: Final = 30
 
 
-def _when(at: dt.datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%d %b %H:%M")
+def _when(at: dt.datetime, zone: ZoneInfo, lang: NurseLanguage = "en") -> str:
+    local = at.astimezone(zone)
+    if lang == "zh-Hans":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return local.strftime("%d %b %H:%M")
+
+
+def _colon(lang: NurseLanguage) -> str:
+    return "：" if lang == "zh-Hans" else ": "
 
 
 def age(since: dt.datetime, now: dt.datetime) -> str:
@@ -115,8 +122,8 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
     kind = question.type if question else None
     if kind == "text":
         if not isinstance(answer.value, str):
-            return f"{name}: {shown}"
-        return f"{name}: “{_clip(answer.value, MAX_NOTE_CHARS)}”"
+            return f"{name}{_colon(lang)}{shown}"
+        return f"{name}{_colon(lang)}“{_clip(answer.value, MAX_NOTE_CHARS)}”"
     words = ""
     if answer.raw and kind in ("scale", "distance") and answer.raw.strip() not in (
         shown, str(answer.value), str(getattr(answer.value, "get", lambda _: None)("category")),
@@ -163,7 +170,7 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
                 compared = f" ({t(word, lang, when=when)})"
             parts.append(f"{when} {value_words(survey, question, other, lang)}{compared}")
         return f"{name} {shown}{words}" + (" — " + "; ".join(parts) if parts else "")
-    return f"{name}: {shown}"
+    return f"{name}{_colon(lang)}{shown}"
 
 
 def flag_reason(flag: FlagRecord, lang: NurseLanguage) -> str:
@@ -223,30 +230,30 @@ def card_text(
         lines.extend(_flag_lines(flag, lang))
     if view.answers:
         lines.append("")
-        lines.append(t("Answers", lang) + ":")
+        lines.append(t("Answers", lang) + _colon(lang).rstrip())
         lines.extend("• " + answer_line(survey, answer, lang) for answer in view.answers)
     if view.answered_by == "caregiver":
         lines.append(t("Answered by a family member or carer", lang))
     lines.append("")
-    lines.append(t("Raised {when}", lang, when=_when(view.card.created_at, zone)))
+    lines.append(t("Raised {when}", lang, when=_when(view.card.created_at, zone, lang)))
     if view.card.escalated_at is not None:
         after = (" " + t("(not acknowledged within {n} min)", lang, n=f"{escalate_after:g}")
                  if escalate_after else "")  # fmt: skip
-        lines.append("⚠️ " + t("Escalated {when}", lang, when=_when(view.card.escalated_at, zone))
-                     + after)  # fmt: skip
+        when = _when(view.card.escalated_at, zone, lang)
+        lines.append("⚠️ " + t("Escalated {when}", lang, when=when) + after)
     acted = [f for f in view.flags if f.resolved_by != "system"]
     acks = {(f.acknowledged_by, f.acknowledged_at) for f in acted
             if f.acknowledged_by and f.acknowledged_at}  # fmt: skip
     for who, at in sorted(acks, key=lambda p: p[1]):
         lines.append(
-            "✅ " + t("Acknowledged by {who}, {when}", lang, who=who, when=_when(at, zone))
+            "✅ " + t("Acknowledged by {who}, {when}", lang, who=who, when=_when(at, zone, lang))
         )
     resolutions = {(f.resolved_by, f.resolved_at, f.resolution_note) for f in acted
                    if f.resolved_by and f.resolved_at}  # fmt: skip
     for who, at, note in sorted(resolutions, key=lambda p: p[1]):
-        outcome = f": {_clip(note)}" if note else ""
-        lines.append("☑️ " + t("Resolved by {who}, {when}", lang, who=who, when=_when(at, zone))
-                     + outcome)  # fmt: skip
+        outcome = f"{_colon(lang)}{_clip(note)}" if note else ""
+        when = _when(at, zone, lang)
+        lines.append("☑️ " + t("Resolved by {who}, {when}", lang, who=who, when=when) + outcome)
     if view.status != "resolved" and mode == "outcomes":
         lines.extend(["", t("How was it resolved? Choose an outcome or write a note.", lang)])
     elif view.status != "resolved" and mode == "note":

@@ -328,3 +328,17 @@ def test_flag_resolve_recovered_resolves_flags_whose_answer_recovered(
     world(check)
     again = invoke(settings, clock, "flag", "resolve-recovered", "--by", "Li Wei")
     assert (again.exit_code, again.stderr) == (2, "Error: No flag has a recovered answer.\n")
+
+
+async def _a_note(w: NurseWorld) -> None:
+    await w.raise_flags({"note": "The dressing is wet\nwith yellow fluid"})
+
+
+def test_flags_shows_the_patients_note(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    world(_a_note)
+    listed = invoke(settings, clock, "flags")
+    assert listed.stdout.splitlines()[1].endswith(
+        "Note for the nurse: “The dressing is wet with yellow fluid”"
+    )

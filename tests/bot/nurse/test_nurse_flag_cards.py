@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.nurse.access import Nurse
+from bot.nurse.service import NurseService
 from bot.sandbox import Button
+from bot.telegram.nurse_handlers import TelegramNurseDirectory
+from bot.telegram.transport import TelegramTransport
 from tests.bot.nurse.conftest import ANNA, GROUP, LI, NurseHarness
 
 FEVER_CARD = (
@@ -207,3 +210,25 @@ async def test_the_sweep_cards_flags_missed_while_the_group_was_unreachable(
     assert card.text is not None and card.text.startswith("🔴 RED · card #1")
     assert (await h.flag(1)).card_message_id == card.message_id
     assert await h.service.notify_pending() == 0
+
+
+async def test_cards_speak_the_wards_language(nurse_harness: NurseHarness) -> None:
+    h = nurse_harness
+    settings = h.settings.model_copy(update={"nurse_language": "zh-Hans"})
+    service = NurseService(h.sessions, h.survey, settings, h.clock, TelegramTransport(h.bot),
+                           TelegramNurseDirectory(h.bot))  # fmt: skip
+    flags = await h.raise_flags({"red_flags": ["fever"], "leg_pain": 8})
+    await service.notify_new_flags([f.id for f in flags])
+    card = await h.next_message(GROUP)
+    assert card.text == (
+        "🔴 红色 · 卡片 #1 · 患者 P-001 · 术后第1天\n"
+        "🔴 红色警报：发烧38 °C或以上，或寒战\n"
+        "🟠 腿痛7分或以上\n"
+        "\n"
+        "回答：\n"
+        "• 腿痛 8\n"
+        "• 危险症状：发烧38 °C或以上，或发冷打寒战\n"
+        "\n"
+        "提出于 3月2日 09:00"
+    )
+    assert card.button_labels == ("确认", "处理")
