@@ -111,7 +111,9 @@ def _when_day(day: int | None, lang: NurseLanguage) -> str:
     return t("before surgery", lang) if day is None else t("on day {day}", lang, day=day)
 
 
-def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
+def answer_line(
+    survey: Survey, answer: AnswerView, lang: NurseLanguage, words: int = MAX_NOTE_CHARS
+) -> str:
     """One answer and what it is compared with, saying against what.
 
     ``Leg pain 6, up 3 from 3 on day 3; before surgery 7``;
@@ -123,14 +125,14 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
     if kind == "text":
         if not isinstance(answer.value, str):
             return f"{name}{_colon(lang)}{shown}"
-        return f"{name}{_colon(lang)}“{_clip(answer.value, MAX_NOTE_CHARS)}”"
-    words = ""
+        return f"{name}{_colon(lang)}“{_clip(answer.value, words)}”"
+    typed = ""
     if answer.raw and kind in ("scale", "distance") and answer.raw.strip() not in (
         shown, str(answer.value), str(getattr(answer.value, "get", lambda _: None)("category")),
     ):  # fmt: skip
-        words = f" (“{_clip(answer.raw.strip(), 120)}”)"
+        typed = f" (“{_clip(answer.raw.strip(), 120)}”)"
     if kind == "scale" and isinstance(answer.value, int | float):
-        text = f"{name} {shown}{words}"
+        text = f"{name} {shown}{typed}"
         if answer.has_previous and isinstance(answer.previous, int | float):
             change = answer.value - answer.previous
             before = value_words(survey, question, answer.previous, lang)
@@ -169,7 +171,7 @@ def answer_line(survey: Survey, answer: AnswerView, lang: NurseLanguage) -> str:
                 )  # fmt: skip
                 compared = f" ({t(word, lang, when=when)})"
             parts.append(f"{when} {value_words(survey, question, other, lang)}{compared}")
-        return f"{name} {shown}{words}" + (" — " + "; ".join(parts) if parts else "")
+        return f"{name} {shown}{typed}" + (" — " + "; ".join(parts) if parts else "")
     return f"{name}{_colon(lang)}{shown}"
 
 
@@ -182,14 +184,14 @@ def flag_reason(flag: FlagRecord, lang: NurseLanguage) -> str:
     return t(f"rule.{flag.rule_id}", lang, default=flag.rule_id.replace("_", " "))
 
 
-def _flag_lines(flag: FlagRecord, lang: NurseLanguage) -> list[str]:
+def _flag_lines(flag: FlagRecord, lang: NurseLanguage, words: int) -> list[str]:
     evidence = flag.evidence
     line = f"{LEVEL_MARK.get(flag.level, '•')} {flag_reason(flag, lang)}"
     if flag.status == "resolved" and flag.resolved_by == "system":
         line += " — " + t("withdrawn", lang)
     lines = [line]
     if evidence.get("source") == "free_text" and isinstance(evidence.get("text"), str):
-        lines.append(f"   {t('In their words', lang)}: “{_clip(evidence['text'], MAX_NOTE_CHARS)}”")
+        lines.append(f"   {t('In their words', lang)}: “{_clip(evidence['text'], words)}”")
     if isinstance(evidence.get("unticked_at"), str):
         lines.append("   " + t("The patient unticked this afterwards.", lang))
     if evidence.get("answer_changed_by_patient"):
@@ -205,6 +207,10 @@ def _flag_lines(flag: FlagRecord, lang: NurseLanguage) -> list[str]:
     return lines
 
 
+MAX_CARD_CHARS: Final = 4096
+"""Telegram's limit for one message: a longer card could never be posted."""
+
+
 def card_text(
     view: CardView,
     survey: Survey,
@@ -215,7 +221,30 @@ def card_text(
     escalate_after: float | None = None,
     mention: str = "",
 ) -> str:
-    """The card: header, flags (red first), the check-in's answers, then its history."""
+    """The card: header, flags (red first), the check-in's answers, then its history.
+
+    The patient's words are shown in full up to :data:`MAX_NOTE_CHARS`, and shortened
+    further only when the whole card would not fit in one message.
+    """
+    for limit in (MAX_NOTE_CHARS, 600, 200):
+        text = _card_text(view, survey, zone, lang, mode=mode, escalate_after=escalate_after,
+                          mention=mention, words=limit)  # fmt: skip
+        if len(text) <= MAX_CARD_CHARS:
+            return text
+    return text[: MAX_CARD_CHARS - 1] + "…"
+
+
+def _card_text(
+    view: CardView,
+    survey: Survey,
+    zone: ZoneInfo,
+    lang: NurseLanguage = "en",
+    *,
+    mode: CardMode = "card",
+    escalate_after: float | None = None,
+    mention: str = "",
+    words: int = MAX_NOTE_CHARS,
+) -> str:
     level = view.level
     head = [
         f"{LEVEL_MARK.get(level, '•')} {t(level.upper(), lang)}",
@@ -227,11 +256,11 @@ def card_text(
     lines = [mention] if mention else []
     lines.append(" · ".join(head))
     for flag in sorted(view.flags, key=lambda f: (LEVEL_RANK.get(f.level, 9), f.raised_at, f.id)):
-        lines.extend(_flag_lines(flag, lang))
+        lines.extend(_flag_lines(flag, lang, words))
     if view.answers:
         lines.append("")
         lines.append(t("Answers", lang) + _colon(lang).rstrip())
-        lines.extend("• " + answer_line(survey, answer, lang) for answer in view.answers)
+        lines.extend("• " + answer_line(survey, answer, lang, words) for answer in view.answers)
     if view.answered_by == "caregiver":
         lines.append(t("Answered by a family member or carer", lang))
     lines.append("")

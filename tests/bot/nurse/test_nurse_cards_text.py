@@ -203,3 +203,16 @@ def test_timezone(text: str, zone: str | None) -> None:
 )
 def test_yes_no(text: str, answer: bool | None) -> None:
     assert parse_yes_no(text) is answer
+
+
+def test_a_card_always_fits_in_one_message() -> None:
+    long = "The dressing is wet with yellow fluid since yesterday. " * 60  # 3,300 characters
+    words = {"why": FEVER, "source": "free_text", "text": long}
+    view = card(flag(1, evidence=words), flag(2, evidence=words),
+                answers=(answer("note", long), answer("leg_pain", 8)))  # fmt: skip
+    text = card_text(view, SURVEY, LONDON)
+    assert len(text) <= 4096
+    assert text.endswith("Raised 02 Mar 09:00")  # the history is never cut
+    assert "• Leg pain 8" in text
+    short = card(answers=(answer("note", long[:2900]),))
+    assert long[:2900].strip() in card_text(short, SURVEY, LONDON)  # in full when it fits
