@@ -49,7 +49,7 @@ async def _recovered(session: AsyncSession, flag: FlagRecord, question: str) -> 
     raised_on = await session.get(Checkin, flag.checkin_id)
     if raised_on is None:
         return None
-    later = (
+    answered = (
         await session.execute(
             select(Checkin.id, Checkin.day, Answer.value)
             .join(Answer, Answer.checkin_id == Checkin.id)
@@ -59,11 +59,11 @@ async def _recovered(session: AsyncSession, flag: FlagRecord, question: str) -> 
                 Checkin.due_at > raised_on.due_at,
                 Answer.question_id == question,
                 Answer.superseded_at.is_(None),
-                Answer.value.is_not(None),
             )
             .order_by(Checkin.due_at, Checkin.id)
         )
     ).all()
+    later = [row for row in answered if row.value is not None]  # a skipped answer says nothing
     if not later:
         return None
     flagged = {
