@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     nurse_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     escalate_after_minutes: float = Field(default=15, gt=0)
     digest_at: str = "08:30"
+    nurse_language: Literal["en", "zh-Hans"] = "en"
+    """Language of nurse cards and the digest: ``en`` or ``zh-Hans``."""
     invite_ttl_days: int = Field(default=30, gt=0)
     callback_secret: SecretStr | None = None
     webhook_secret: SecretStr | None = None

@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.cards import attach_flag, touch_card_of_flag
 from storage.models import Flag, Patient
 from storage.records import FlagRecord
 
@@ -57,6 +58,7 @@ async def raise_flag(
         except IntegrityError:  # raised concurrently by another process
             existing = await session.scalar(select(Flag).where(Flag.dedupe_key == dedupe_key))
         else:
+            row.card_id = await attach_flag(session, row, now)
             return await _record(session, row), True
     assert existing is not None
     return await _record(session, existing), False
@@ -111,14 +113,25 @@ async def list_flags(
 
 
 async def set_flag(
-    session: AsyncSession, flag_id: int, *, expect_status: Sequence[str] = (), **values: Any
+    session: AsyncSession,
+    flag_id: int,
+    *,
+    expect_status: Sequence[str] = (),
+    touch_card: bool = True,
+    **values: Any,
 ) -> bool:
-    """Set columns of one flag; with ``expect_status`` only if it is still in one of them."""
+    """Set columns of one flag; with ``expect_status`` only if it is still in one of them.
+
+    The flag's card, if it has one, is marked to be shown again (``touch_card``).
+    """
     query = update(Flag).where(Flag.id == flag_id)
     if expect_status:
         query = query.where(Flag.status.in_(expect_status))
     result = await session.execute(query.values(**values))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if changed and touch_card:
+        await touch_card_of_flag(session, flag_id)
+    return changed
 
 
 async def claim_card(

@@ -35,6 +35,8 @@ __all__ = [
     "Enrolment",
     "Flag",
     "Invite",
+    "NurseCard",
+    "NurseCardMessage",
     "Patient",
     "ProcessedUpdate",
 ]
@@ -226,6 +228,9 @@ class Flag(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(120))
     resolved_at: Mapped[dt.datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nurse_card.id", ondelete="SET NULL"), index=True
+    )
 
 
 class AuditEvent(Base):
@@ -249,3 +254,48 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[dt.datetime]
+
+
+class NurseCard(Base):
+    """The nurses' card for one check-in (or one message, or one flag outside a check-in).
+
+    It is the outbox of the nurse group: written with its flags, it is (re)posted by
+    whichever process claims it (``claimed_by``/``claimed_at``) while ``rendered_version``
+    is behind ``version``; every change to one of its flags bumps ``version``.
+    """
+
+    __tablename__ = "nurse_card"
+    __table_args__ = (Index("ix_nurse_card_pending", "rendered_version", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    source_key: Mapped[str] = mapped_column(String(96), unique=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    rendered_version: Mapped[int] = mapped_column(Integer, default=0)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    posted_at: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None]
+    escalated_at: Mapped[dt.datetime | None]
+
+
+class NurseCardMessage(Base):
+    """Every message that shows a card, so a tap or reply finds its card without reading text.
+
+    ``mode`` is what the message shows: the card, the outcome choice, or the note prompt
+    (a reply resolves the card only while its message asks for a note).
+    """
+
+    __tablename__ = "nurse_card_message"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("nurse_card.id", ondelete="CASCADE"), index=True
+    )
+    mode: Mapped[str] = mapped_column(String(16), default="card")

@@ -14,6 +14,7 @@ __all__ = [
     "CheckinRecord",
     "EnrolmentRecord",
     "FlagRecord",
+    "NurseCardRecord",
     "PatientRecord",
 ]
 
@@ -133,6 +134,7 @@ class FlagRecord:
     resolved_by: str | None
     resolved_at: dt.datetime | None
     resolution_note: str | None
+    card_id: int | None = None
 
     @classmethod
     def of(cls, row: models.Flag, patient_ref: str) -> FlagRecord:
@@ -140,7 +142,7 @@ class FlagRecord:
             row.id, row.patient_id, patient_ref, row.checkin_id, row.rule_id, row.level,
             row.evidence, row.status, row.raised_at, row.notified_at, row.card_chat_id,
             row.card_message_id, row.escalated_at, row.acknowledged_by, row.acknowledged_at,
-            row.resolved_by, row.resolved_at, row.resolution_note,
+            row.resolved_by, row.resolved_at, row.resolution_note, row.card_id,
         )  # fmt: skip
 
 
@@ -157,3 +159,25 @@ class AuditRecord:
     @classmethod
     def of(cls, row: models.AuditEvent) -> AuditRecord:
         return cls(row.id, row.at, row.actor, row.action, row.entity, row.entity_id, row.detail)
+
+
+@dataclass(frozen=True)
+class NurseCardRecord:
+    id: int
+    patient_id: int
+    source_key: str
+    checkin_id: int | None
+    created_at: dt.datetime
+    version: int
+    rendered_version: int
+    chat_id: int | None
+    message_id: int | None
+    posted_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: models.NurseCard) -> NurseCardRecord:
+        return cls(
+            row.id, row.patient_id, row.source_key, row.checkin_id, row.created_at, row.version,
+            row.rendered_version, row.chat_id, row.message_id, row.posted_at, row.escalated_at,
+        )  # fmt: skip

@@ -105,8 +105,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _why(flag: FlagRecord) -> str:
+    """The rule, then the patient's own words when the flag is about them (a note, free text)."""
     why = flag.evidence.get("why")
-    return str(why.get("en")) if isinstance(why, dict) else flag.rule_id
+    text = str(why.get("en")) if isinstance(why, dict) else flag.rule_id
+    words = flag.evidence.get("text") if flag.evidence.get("source") == "free_text" else None
+    if words is None and flag.evidence.get("question") == "note":
+        words = flag.evidence.get("value")
+    return f"{text}: “{' '.join(words.split())}”" if isinstance(words, str) else text
 
 
 def _flag_json(flag: FlagRecord) -> dict[str, Any]:
@@ -200,6 +205,20 @@ def flag_resolve(app: CliApp, flag_id: int, by: str, outcome: str | None, note: 
     async def act() -> ActionResult:
         async with _service(app) as service:
             return await service.resolve(flag_id, Nurse(by), outcome=outcome, note=note)
+
+    _report(app, run(act()))
+
+
+@flag.command("resolve-recovered")
+@click.option("--by", "by", required=True, help="Who resolves (shown on the cards).")
+@click.option("--note", default=None, help="A short note added to each (at most 500 characters).")
+@pass_app
+def flag_resolve_recovered(app: CliApp, by: str, note: str | None) -> None:
+    """Resolve every flag whose answer has since recovered (e.g. leg pain 2 since day 28)."""
+
+    async def act() -> ActionResult:
+        async with _service(app) as service:
+            return await service.resolve_recovered(Nurse(by), note)
 
     _report(app, run(act()))
 

@@ -81,7 +81,8 @@ async def run_interactive_demo(
     write: Writer = print,
 ) -> Path:
     """Enrol one patient whose phone is this terminal, and chat until /quit."""
-    async with DemoSession(data_dir, base_settings=base_settings) as demo:
+    nurses = frozenset({DEMO_PATIENT_CHAT})  # the person at the terminal may act as a nurse
+    async with DemoSession(data_dir, base_settings=base_settings, nurses=nurses) as demo:
         patient = await demo.enrol_patient(
             "DEMO-001", chat_id=DEMO_PATIENT_CHAT, name="You", surgery_date=demo.local_today()
         )

@@ -38,6 +38,7 @@ from bot.services.enrolment import Enrolment, enrol_patient
 from bot.settings import Settings, load_settings
 from storage import checkins as checkin_store
 from storage.db import upgrade_async
+from storage.flags import list_flags
 from storage.patients import list_patients
 from storage.records import CheckinRecord
 
@@ -94,7 +95,10 @@ class DemoSession:
         *,
         base_settings: Settings | None = None,
         start: dt.datetime = DEMO_START,
+        nurses: frozenset[int] = frozenset(),
     ) -> None:
+        """``nurses``: user ids that may act as ward nurses besides the demo's Nurse Chen
+        (the person at the terminal, so they can try /flags and the card buttons)."""
         self.data_dir = data_dir.expanduser().resolve()
         self.database_path = database_file(data_dir)
         self.clock = FakeClock(start)
@@ -103,6 +107,7 @@ class DemoSession:
             rate_limits=None, clock=lambda: self.clock.now().timestamp(),
         )  # fmt: skip
         self._base_settings = base_settings
+        self._nurses = nurses
         self._settings: Settings | None = None
         self._services: Services | None = None
         self._stack = AsyncExitStack()
@@ -178,7 +183,7 @@ class DemoSession:
                 "default_timezone": DEMO_TIMEZONE,
                 "ward_phone": base.ward_phone or DEMO_WARD_PHONE,
                 "nurse_chat_id": NURSE_CHAT_ID,
-                "nurse_user_ids": frozenset({NURSE_USER_ID}),
+                "nurse_user_ids": frozenset({NURSE_USER_ID}) | self._nurses,
                 "instance_name": "demo",
             }
         )
@@ -295,12 +300,26 @@ class DemoSession:
         await self.run_jobs()
 
     async def event_times(self, after: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
-        """A minute after every send, reminder and closing time in (after, until]."""
-        return sorted(
-            moment
-            for moment in {t + STEP_AFTER_EVENT for t in await self._planned_times()}
-            if after < moment <= until
-        )
+        """A minute after every send, reminder and closing time in (after, until], and
+        every escalation and daily digest time of the nurses' group."""
+        moments = {t + STEP_AFTER_EVENT for t in await self._planned_times()}
+        moments |= await self._nurse_times(after, until)
+        return sorted(moment for moment in moments if after < moment <= until)
+
+    async def _nurse_times(self, after: dt.datetime, until: dt.datetime) -> set[dt.datetime]:
+        """When an open red flag is due to escalate, and the ward's digest time each day."""
+        settings = self.settings
+        wait = dt.timedelta(minutes=settings.escalate_after_minutes)
+        async with self.services.sessions() as session:
+            red = await list_flags(session, statuses=("open",), levels=("red",))
+        times = {flag.raised_at + wait for flag in red if flag.escalated_at is None}
+        zone = ZoneInfo(DEMO_TIMEZONE)
+        digest_at = dt.time.fromisoformat(settings.digest_at)
+        day = after.astimezone(zone).date()
+        while (moment := dt.datetime.combine(day, digest_at, zone)) <= until:
+            times.add(moment.astimezone(dt.UTC))
+            day += dt.timedelta(days=1)
+        return times
 
     async def next_due(self) -> dt.datetime | None:
         """When the next scheduled check-in of any patient is due."""

@@ -17,6 +17,7 @@ from bot.nurse.recovery import CohortSummary, cohort_summary, trajectory
 from bot.nurse.summary import label, point_name
 from bot.scheduling import MISSED_RULE, UNREACHABLE_RULE
 from storage.answers import current_answers
+from storage.audit import list_audit
 from storage.checkins import checkins_for_enrolment
 from storage.flags import list_flags
 from storage.patients import list_patients
@@ -40,6 +41,15 @@ class DemoSummary:
     """Every flag ever raised, by level, whatever its status now."""
     rules_raised: tuple[tuple[str, str, int], ...]
     """(level, rule id, count) of every flag ever raised, red first, then the most frequent."""
+    nurse_messages: dict[str, int]
+    """What the nurses' group received: ``cards``, ``escalations``, ``digests``."""
+    completed_checkins: int
+
+    @property
+    def cards_per_100(self) -> float:
+        """Cards the nurses received per 100 completed check-ins."""
+        done = self.completed_checkins
+        return 100 * self.nurse_messages["cards"] / done if done else 0.0
 
 
 async def load_summary(sessions: async_sessionmaker[AsyncSession], survey: Survey) -> DemoSummary:
@@ -56,6 +66,14 @@ async def load_summary(sessions: async_sessionmaker[AsyncSession], survey: Surve
             }
             trajectories.append(trajectory(survey, patient.ref, checkins, answers))
         flags = await list_flags(session, statuses=_EVERY_STATUS, limit=1_000_000)
+        sent = {action: await list_audit(session, action=action, limit=1_000_000)
+                for action in ("card.posted", "card.escalated", "digest.sent")}  # fmt: skip
+    completed = sum(1 for t in trajectories for point in t.points if point.status == "completed")
+    nurse_messages = {
+        "cards": len(sent["card.posted"]),
+        "escalations": len(sent["card.escalated"]),
+        "digests": sum(1 for e in sent["digest.sent"] if e.detail.get("message")),
+    }
     levels = Counter(flag.level for flag in flags)
     rules = Counter((flag.level, flag.rule_id) for flag in flags)
     rank = {level: index for index, level in enumerate(FLAG_LEVELS)}
@@ -68,6 +86,8 @@ async def load_summary(sessions: async_sessionmaker[AsyncSession], survey: Surve
                 rules.items(), key=lambda item: (rank.get(item[0][0], 9), -item[1], item[0][1])
             )
         ),
+        nurse_messages=nurse_messages,
+        completed_checkins=completed,
     )
 
 
@@ -90,6 +110,11 @@ def render_summary(survey: Survey, summary: DemoSummary) -> str:
     lines.append("")
     lines.append(
         "Flags raised: " + " · ".join(f"{level} {raised.get(level, 0)}" for level in FLAG_LEVELS)
+    )
+    sent = summary.nurse_messages
+    lines.append(
+        f"Nurses' group: {sent['cards']} cards ({summary.cards_per_100:.1f} per 100 completed "
+        f"check-ins), {sent['escalations']} escalations, {sent['digests']} daily digests"
     )
     described = {rule.id: rule.description.en for rule in survey.rules} | SYSTEM_RULES
     for level, rule_id, count in summary.rules_raised:

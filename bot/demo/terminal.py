@@ -2,10 +2,12 @@
 
 Each new bot message is printed with its buttons keyed ``[1] [2] …`` (on a 0–10 scale the
 key is the score itself, and the other buttons get letters). A line that is a key presses
-that button; ``/days N`` and ``/next`` move the clock; ``/nurse`` shows the nurses' group and
-``/ack`` acknowledges its newest flag card as the nurse; ``/quit`` ends; anything else goes
-to the bot as typed text (``/help``, ``/stop`` … as commands). Whatever the nurses' group
-receives meanwhile (a flag card) is shown at once.
+that button; ``/days N`` and ``/next`` move the clock (stopping at every escalation and
+digest time); ``/nurse`` shows the nurses' group, ``n1``, ``n2`` … press the buttons of its
+newest card as the nurse and ``/ack`` acknowledges it; ``/quit`` ends; anything else goes
+to the bot as typed text (``/help``, ``/stop`` … as commands, and the nurse commands
+``/flags`` and ``/patient CODE``: the person at the terminal is a ward nurse too). Whatever
+the nurses' group receives meanwhile (a card, an escalation, the digest) is shown at once.
 
 Lines are read in a daemon thread so the event loop, and with it the bot, keeps running,
 and Ctrl-C never waits for a pending ``input()``.
@@ -53,7 +55,9 @@ to a stand-in for Telegram on this computer. Nothing leaves this machine.
   /days N     jump ahead N days (1–{MAX_JUMP_DAYS}): check-ins and reminders due meanwhile arrive
   /next       jump to the next scheduled check-in
   /nurse      show the nurses' group (flag cards appear there)
+  n1, n2 …    be the nurse: press that button of the newest card (Acknowledge, Resolve …)
   /ack        be the nurse: acknowledge the newest flag card
+  /flags, /patient DEMO-001   the nurses' commands (you are a ward nurse too)
   /help, /stop, /resume, /language   the bot's own commands
   ?           show this again
   /quit       end the demo (Ctrl-D works too)
@@ -113,6 +117,7 @@ class Terminal:
         self._write = write
         self._seen: dict[int, _Seen] = {}
         self._keyboard: SentMessage | None = None
+        self._nurse_keyboard: SentMessage | None = None
 
     async def run(self) -> None:
         """Print the banner and what the bot said so far, then read lines until /quit."""
@@ -144,6 +149,10 @@ class Terminal:
             self._show_nurse_group()
         elif line == "/ack":
             await self._acknowledge()
+        elif (pressed := self._nurse_button_for(line)) is not None:
+            assert self._nurse_keyboard is not None
+            await self._demo.press(NURSE_CHAT_ID, pressed.label, user_id=NURSE_USER_ID,
+                                   message_id=self._nurse_keyboard.message_id)  # fmt: skip
         elif (button := self._button_for(line)) is not None:
             assert self._keyboard is not None
             await self._demo.press(chat_id, button.label, message_id=self._keyboard.message_id)
@@ -167,6 +176,17 @@ class Terminal:
                 if key == line.lower():
                     return button
         return None
+
+    def _nurse_button_for(self, line: str) -> Button | None:
+        if self._nurse_keyboard is None or not line.lower().startswith("n"):
+            return None
+        current = next((m for m in self._demo.messages(NURSE_CHAT_ID)
+                        if m.message_id == self._nurse_keyboard.message_id), None)  # fmt: skip
+        buttons = [b for row in current.buttons for b in row] if current else []
+        index = line[1:]
+        if not index.isdigit() or not 1 <= int(index) <= len(buttons):
+            return None
+        return buttons[int(index) - 1]
 
     # ---- time ------------------------------------------------------------------------
 
@@ -291,9 +311,10 @@ class Terminal:
             self._write(("│ " + line).rstrip())
         if message.photo is not None:
             self._write("│ (a chart picture)")
-        labels = [f"[{b.label}]" for row in message.buttons for b in row]
+        labels = [b.label for row in message.buttons for b in row]
         if labels:
-            self._write("│ " + " ".join(labels))
+            self._nurse_keyboard = message
+            self._write("│ " + "   ".join(f"[n{i}] {label}" for i, label in enumerate(labels, 1)))
         self._write("│")
 
 

@@ -1,18 +1,20 @@
-"""Flag cards and flag lists as the nurses see them (English; the rule also in Chinese).
+"""Nurse cards and flag lists as the nurses see them, in the ward's language.
 
-A card says at a glance what fired and why: level, patient reference, day post-op, the
-answer and its comparison (previous value, baseline value), then who acted and when.
-Rendering is pure: buttons get their payloads from a ``payload(flag_id, action)`` callable.
+One card per check-in (see :mod:`storage.cards`): red items on top, then amber reasons and
+info notes, then every answer of the check-in with the patient's own words and what it is
+compared with, then who acted and when. Rendering is pure: buttons get their payloads from
+a ``payload(card_id, action)`` callable, so a tap is bound to its card, never to text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
+from bot.nurse.card_view import AnswerView, CardView
+from bot.nurse.nurse_texts import NurseLanguage, t
 from bot.services.replies import Button, Keyboard
 from storage.records import FlagRecord
 from surveys.model import Question, Survey
@@ -24,46 +26,39 @@ __all__ = [
     "CardMode",
     "MakePayload",
     "age",
+    "answer_line",
     "card_keyboard",
     "card_text",
     "flag_list_keyboard",
     "flag_list_text",
-    "note_prompt_flag_id",
+    "flag_reason",
+    "question_name",
+    "value_words",
 ]
 
 MakePayload: TypeAlias = Callable[[int, str], str]
-"""(flag id, action) → signed callback payload."""
+"""(card id, action) → signed callback payload."""
 
 CardMode: TypeAlias = Literal["card", "outcomes", "note"]
 
 LEVEL_MARK: Final = {"red": "🔴", "amber": "🟠", "info": "🔵"}
-LEVEL_NAME: Final = {"red": "RED", "amber": "AMBER", "info": "INFO"}
-OUTCOMES: Final = {
-    "fine": "Called patient — fine",
-    "ed": "Advised emergency department",
-    "clinic": "Booked clinic review",
-}
-ACTIONS: Final = frozenset({"ack", "res", "note", "back", "open", *OUTCOMES})
-NOTE_PROMPT: Final = "✍️ Reply to this message with a short note to resolve flag #{id}."
-_NOTE_PROMPT = re.compile(r"short note to resolve flag #(\d+)\.")
-MAX_VALUE_CHARS: Final = 600
+LEVEL_RANK: Final = {"red": 0, "amber": 1, "info": 2}
+OUTCOMES: Final = ("fine", "ed", "clinic")
+ACTIONS: Final = frozenset({"ack", "res", "note", "back", "open", "recov", *OUTCOMES})
+MAX_NOTE_CHARS: Final = 3000
+"""A patient's note is shown in full up to this (a Telegram message holds 4,096)."""
 LIST_LIMIT: Final = 30
 
-QUESTION_NAMES: Final = {
-    "leg_pain": "Leg pain",
-    "back_pain": "Back pain",
-    "numbness": "Numbness",
-    "numbness_where": "Numbness where",
-    "numbness_before": "Numbness before surgery",
-    "walking": "Walking distance",
-    "pgic": "Overall change since surgery",
-    "red_flags": "Reported",
-    "note": "Note from the patient",
-}
+
+def _when(at: dt.datetime, zone: ZoneInfo, lang: NurseLanguage = "en") -> str:
+    local = at.astimezone(zone)
+    if lang == "zh-Hans":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return local.strftime("%d %b %H:%M")
 
 
-def _when(at: dt.datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%d %b %H:%M")
+def _colon(lang: NurseLanguage) -> str:
+    return "：" if lang == "zh-Hans" else ": "
 
 
 def age(since: dt.datetime, now: dt.datetime) -> str:
@@ -76,191 +71,291 @@ def age(since: dt.datetime, now: dt.datetime) -> str:
     return f"{minutes // (24 * 60)} d"
 
 
-def _question(survey: Survey, evidence: Mapping[str, Any]) -> Question | None:
-    form, question = evidence.get("form"), evidence.get("question")
-    if not isinstance(form, str) or not isinstance(question, str):
-        return None
-    try:
-        return survey.form(form).question(question)
-    except KeyError:
-        return None
+def _clip(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
-
-
-def _value(survey: Survey, question: Question | None, value: Any) -> str:
+def value_words(survey: Survey, question: Question | None, value: Any, lang: NurseLanguage) -> str:
     """An answer value in words: option labels, walking category, yes/no, the number."""
     if value is None:
-        return "skipped"
+        return t("skipped", lang)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return t("yes" if value else "no", lang)
     if isinstance(value, Mapping) and "category" in value:
-        label = next((c.label.en for c in survey.distance_categories
-                      if c.id == value["category"]), str(value["category"]))  # fmt: skip
-        metres = value.get("metres")
-        return f"{label} ({metres:g} m)" if isinstance(metres, int | float) else label
+        return next((c.label.get(lang) for c in survey.distance_categories
+                     if c.id == value["category"]), str(value["category"]))  # fmt: skip
     if isinstance(value, list):
-        return "; ".join(_value(survey, question, v) for v in value) or "none"
+        return "; ".join(value_words(survey, question, v, lang) for v in value) or t("none", lang)
     if isinstance(value, str) and question is not None and question.options:
         option = question.option(value)
-        return option.label.en if option else value
-    if isinstance(value, str) and question is not None and question.type == "text":
-        return f"“{_clip(value)}”"
+        return option.label.get(lang) if option else value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return _clip(str(value))
 
 
-def _comparison(survey: Survey, question: Question | None, evidence: Mapping[str, Any]) -> str:
-    parts = []
-    for key in ("previous", "baseline"):
-        if key in evidence:
-            word = "previous" if key == "previous" else "before surgery"
-            parts.append(f"{word} {_value(survey, question, evidence[key])}")
-    change = evidence.get("change")
-    if isinstance(change, int | float):
-        unit = evidence.get("unit", "points")
-        if unit == "categories":
-            unit = "category" if abs(change) == 1 else "categories"
-        elif abs(change) == 1:
-            unit = "point"
-        direction = "up" if change > 0 else "down"
-        parts.append(f"{direction} {abs(change):g} {unit}")
-    if "improvement" in evidence:
-        needed = evidence.get("points"), evidence.get("needed")
-        parts.append(f"improved {evidence['improvement']:g}, needed {needed[0]:g} points"
-                     f" or {needed[1]:g} (30% of baseline)"
-                     if all(isinstance(n, int | float) for n in needed)
-                     else f"improved {evidence['improvement']:g}")  # fmt: skip
-    return f" ({'; '.join(parts)})" if parts else ""
+def question_name(question_id: str, lang: NurseLanguage) -> str:
+    return t(f"q.{question_id}", lang, default=question_id.replace("_", " "))
 
 
-def _evidence_lines(survey: Survey, evidence: Mapping[str, Any]) -> list[str]:
-    question = _question(survey, evidence)
-    lines = []
-    if "question" in evidence:
-        name = QUESTION_NAMES.get(str(evidence["question"]), str(evidence["question"]))
-        shown = evidence.get("matched", evidence.get("value"))
-        lines.append(
-            f"{name}: {_value(survey, question, shown)}{_comparison(survey, question, evidence)}"
-        )
+def _rank(survey: Survey, value: Any) -> int | None:
+    if isinstance(value, Mapping) and isinstance(value.get("category"), str):
+        try:
+            return survey.category_rank(str(value["category"]))
+        except KeyError:
+            return None
+    return None
+
+
+def _when_day(day: int | None, lang: NurseLanguage) -> str:
+    return t("before surgery", lang) if day is None else t("on day {day}", lang, day=day)
+
+
+def answer_line(
+    survey: Survey, answer: AnswerView, lang: NurseLanguage, words: int = MAX_NOTE_CHARS
+) -> str:
+    """One answer and what it is compared with, saying against what.
+
+    ``Leg pain 6, up 3 from 3 on day 3; before surgery 7``;
+    ``Walking distance Less than 50 m — before surgery 50–100 m (worse than before surgery)``.
+    """
+    question, name = answer.question, question_name(answer.question_id, lang)
+    shown = value_words(survey, question, answer.value, lang)
+    kind = question.type if question else None
+    if kind == "text":
+        if not isinstance(answer.value, str):
+            return f"{name}{_colon(lang)}{shown}"
+        return f"{name}{_colon(lang)}“{_clip(answer.value, words)}”"
+    typed = ""
+    if answer.raw and kind in ("scale", "distance") and answer.raw.strip() not in (
+        shown, str(answer.value), str(getattr(answer.value, "get", lambda _: None)("category")),
+    ):  # fmt: skip
+        typed = f" (“{_clip(answer.raw.strip(), 120)}”)"
+    if kind == "scale" and isinstance(answer.value, int | float):
+        text = f"{name} {shown}{typed}"
+        if answer.has_previous and isinstance(answer.previous, int | float):
+            change = answer.value - answer.previous
+            before = value_words(survey, question, answer.previous, lang)
+            when = _when_day(answer.previous_day, lang)
+            if change == 0:
+                text += ", " + t("same as {when}", lang, when=when)
+            else:
+                key = (
+                    "up {n} from {before} {when}" if change > 0 else "down {n} from {before} {when}"
+                )
+                text += ", " + t(key, lang, n=f"{abs(change):g}", before=before, when=when)
+        if answer.has_baseline and isinstance(answer.baseline, int | float):
+            text += (
+                "; "
+                + t("before surgery", lang)
+                + " "
+                + value_words(survey, question, answer.baseline, lang)
+            )
+        return text
+    if kind == "distance":
+        parts = []
+        now_rank = _rank(survey, answer.value)
+        for has, other, when in (
+            (answer.has_baseline, answer.baseline, t("before surgery", lang)),
+            (answer.has_previous, answer.previous, _when_day(answer.previous_day, lang)),
+        ):
+            if not has or other is None:
+                continue
+            other_rank = _rank(survey, other)
+            compared = ""
+            if now_rank is not None and other_rank is not None:
+                word = (
+                    "better than {when}" if now_rank > other_rank
+                    else "worse than {when}" if now_rank < other_rank
+                    else "same as {when}"
+                )  # fmt: skip
+                compared = f" ({t(word, lang, when=when)})"
+            parts.append(f"{when} {value_words(survey, question, other, lang)}{compared}")
+        return f"{name} {shown}{typed}" + (" — " + "; ".join(parts) if parts else "")
+    return f"{name}{_colon(lang)}{shown}"
+
+
+def flag_reason(flag: FlagRecord, lang: NurseLanguage) -> str:
+    why = flag.evidence.get("why")
+    if isinstance(why, Mapping) and why.get(lang):
+        return str(why[lang])
+    if isinstance(why, Mapping) and why.get("en"):
+        return str(why["en"])
+    return t(f"rule.{flag.rule_id}", lang, default=flag.rule_id.replace("_", " "))
+
+
+def _flag_lines(flag: FlagRecord, lang: NurseLanguage, words: int) -> list[str]:
+    evidence = flag.evidence
+    line = f"{LEVEL_MARK.get(flag.level, '•')} {flag_reason(flag, lang)}"
+    if flag.status == "resolved" and flag.resolved_by == "system":
+        line += " — " + t("withdrawn", lang)
+    lines = [line]
+    if evidence.get("source") == "free_text" and isinstance(evidence.get("text"), str):
+        lines.append(f"   {t('In their words', lang)}: “{_clip(evidence['text'], words)}”")
+    if isinstance(evidence.get("unticked_at"), str):
+        lines.append("   " + t("The patient unticked this afterwards.", lang))
+    if evidence.get("answer_changed_by_patient"):
+        lines.append("   " + t("The patient changed this answer afterwards.", lang))
     missed = evidence.get("missed")
-    if isinstance(missed, list):  # system flag: check-ins missed in a row
+    if isinstance(missed, list):
         days = [m.get("day_post_op") for m in missed if isinstance(m, Mapping)]
-        names = ["before surgery" if d is None else f"day {d}" for d in days]
-        lines.append(f"Missed check-ins: {', '.join(names)}")
+        lines.append("   " + t("Missed check-ins", lang) + ": "
+                     + ", ".join(_when_day(d, lang) for d in days))  # fmt: skip
     reason = evidence.get("reason")
-    if isinstance(reason, str):  # system flag: the patient cannot be reached
-        lines.append(f"Reason: {reason.replace('_', ' ')}")
-    if evidence.get("answered_by") == "caregiver":
-        lines.append("Answered by a family member or carer")
+    if isinstance(reason, str):
+        lines.append("   " + t("Reason", lang) + ": " + reason.replace("_", " "))
     return lines
 
 
+MAX_CARD_CHARS: Final = 4096
+"""Telegram's limit for one message: a longer card could never be posted."""
+
+
 def card_text(
-    flag: FlagRecord,
+    view: CardView,
     survey: Survey,
     zone: ZoneInfo,
+    lang: NurseLanguage = "en",
     *,
     mode: CardMode = "card",
     escalate_after: float | None = None,
     mention: str = "",
 ) -> str:
-    """The card: header, why, evidence, then its history (raised, escalated, acted on)."""
-    evidence = flag.evidence
-    day = evidence.get("day_post_op")
-    head = [f"{LEVEL_MARK.get(flag.level, '•')} {LEVEL_NAME.get(flag.level, flag.level)}",
-            f"flag #{flag.id}", f"patient {flag.patient_ref}"]  # fmt: skip
-    if isinstance(day, int):
-        head.append(f"day {day} post-op")
-    lines = [" · ".join(head)]
-    if mention:
-        lines.insert(0, mention)
-    why = evidence.get("why")
-    if isinstance(why, Mapping):
-        lines.append(str(why.get("en", flag.rule_id)))
-        if why.get("zh-Hans"):
-            lines.append(str(why["zh-Hans"]))
-    else:
-        lines.append(flag.rule_id.replace("_", " "))
-    lines.extend(_evidence_lines(survey, evidence))
+    """The card: header, flags (red first), the check-in's answers, then its history.
+
+    The patient's words are shown in full up to :data:`MAX_NOTE_CHARS`, and shortened
+    further only when the whole card would not fit in one message.
+    """
+    for limit in (MAX_NOTE_CHARS, 600, 200):
+        text = _card_text(view, survey, zone, lang, mode=mode, escalate_after=escalate_after,
+                          mention=mention, words=limit)  # fmt: skip
+        if len(text) <= MAX_CARD_CHARS:
+            return text
+    return text[: MAX_CARD_CHARS - 1] + "…"
+
+
+def _card_text(
+    view: CardView,
+    survey: Survey,
+    zone: ZoneInfo,
+    lang: NurseLanguage = "en",
+    *,
+    mode: CardMode = "card",
+    escalate_after: float | None = None,
+    mention: str = "",
+    words: int = MAX_NOTE_CHARS,
+) -> str:
+    level = view.level
+    head = [
+        f"{LEVEL_MARK.get(level, '•')} {t(level.upper(), lang)}",
+        t("card #{id}", lang, id=view.card.id),
+        t("patient {ref}", lang, ref=view.patient_ref),
+    ]
+    if view.day is not None:
+        head.append(t("day {day} post-op", lang, day=view.day))
+    lines = [mention] if mention else []
+    lines.append(" · ".join(head))
+    for flag in sorted(view.flags, key=lambda f: (LEVEL_RANK.get(f.level, 9), f.raised_at, f.id)):
+        lines.extend(_flag_lines(flag, lang, words))
+    if view.answers:
+        lines.append("")
+        lines.append(t("Answers", lang) + _colon(lang).rstrip())
+        lines.extend("• " + answer_line(survey, answer, lang, words) for answer in view.answers)
+    if view.answered_by == "caregiver":
+        lines.append(t("Answered by a family member or carer", lang))
     lines.append("")
-    lines.append(f"Raised {_when(flag.raised_at, zone)}")
-    if flag.escalated_at is not None:
-        after = f" (not acknowledged within {escalate_after:g} min)" if escalate_after else ""
-        lines.append(f"⚠️ Escalated {_when(flag.escalated_at, zone)}{after}")
-    if flag.acknowledged_at is not None:
+    lines.append(t("Raised {when}", lang, when=_when(view.card.created_at, zone, lang)))
+    if view.card.escalated_at is not None:
+        after = (" " + t("(not acknowledged within {n} min)", lang, n=f"{escalate_after:g}")
+                 if escalate_after else "")  # fmt: skip
+        when = _when(view.card.escalated_at, zone, lang)
+        lines.append("⚠️ " + t("Escalated {when}", lang, when=when) + after)
+    acted = [f for f in view.flags if f.resolved_by != "system"]
+    acks = {(f.acknowledged_by, f.acknowledged_at) for f in acted
+            if f.acknowledged_by and f.acknowledged_at}  # fmt: skip
+    for who, at in sorted(acks, key=lambda p: p[1]):
         lines.append(
-            f"✅ Acknowledged by {flag.acknowledged_by}, {_when(flag.acknowledged_at, zone)}"
+            "✅ " + t("Acknowledged by {who}, {when}", lang, who=who, when=_when(at, zone, lang))
         )
-    if flag.resolved_at is not None:
-        outcome = f": {_clip(flag.resolution_note)}" if flag.resolution_note else ""
-        lines.append(f"☑️ Resolved by {flag.resolved_by}, {_when(flag.resolved_at, zone)}{outcome}")
-    if flag.status != "resolved" and mode == "outcomes":
-        lines.extend(["", "How was it resolved? Choose an outcome or write a note."])
-    elif flag.status != "resolved" and mode == "note":
-        lines.extend(["", NOTE_PROMPT.format(id=flag.id)])
+    resolutions = {(f.resolved_by, f.resolved_at, f.resolution_note) for f in acted
+                   if f.resolved_by and f.resolved_at}  # fmt: skip
+    for who, at, note in sorted(resolutions, key=lambda p: p[1]):
+        outcome = f"{_colon(lang)}{_clip(note)}" if note else ""
+        when = _when(at, zone, lang)
+        lines.append("☑️ " + t("Resolved by {who}, {when}", lang, who=who, when=when) + outcome)
+    if view.status != "resolved" and mode == "outcomes":
+        lines.extend(["", t("How was it resolved? Choose an outcome or write a note.", lang)])
+    elif view.status != "resolved" and mode == "note":
+        lines.extend(["", "✍️ " + t("Reply to this message with a short note to resolve it.", lang)])
     return "\n".join(lines)
 
 
-def card_keyboard(flag: FlagRecord, payload: MakePayload, mode: CardMode = "card") -> Keyboard:
-    """Buttons for the flag's state: Acknowledge/Resolve, the outcomes, or Back."""
-    if flag.status == "resolved":
+def card_keyboard(
+    view: CardView, payload: MakePayload, lang: NurseLanguage = "en", mode: CardMode = "card"
+) -> Keyboard:
+    """Buttons for the card's state: Acknowledge/Resolve, the outcomes, or Back."""
+    if view.status == "resolved":
         return ()
 
     def button(label: str, action: str) -> Button:
-        return Button(label, payload(flag.id, action))
+        return Button(t(label, lang), payload(view.card.id, action))
 
     if mode == "outcomes":
         return (
-            *((button(label, action),) for action, label in OUTCOMES.items()),
+            *((button(f"outcome.{action}", action),) for action in OUTCOMES),
             (button("Write a note", "note"), button("Back", "back")),
         )
     if mode == "note":
         return ((button("Back", "back"),),)
-    if flag.status == "open":
+    if view.status == "open":
         return ((button("Acknowledge", "ack"), button("Resolve", "res")),)
     return ((button("Resolve", "res"),),)
 
 
-def note_prompt_flag_id(text: str | None) -> int | None:
-    """The flag a replied-to card asks a note for, if it is showing the note prompt."""
-    found = _NOTE_PROMPT.search(text or "")
-    return int(found.group(1)) if found else None
-
-
-def _list_line(flag: FlagRecord, now: dt.datetime) -> str:
-    why = flag.evidence.get("why")
-    reason = str(why.get("en")) if isinstance(why, Mapping) else flag.rule_id.replace("_", " ")
+def _list_line(
+    flag: FlagRecord, now: dt.datetime, lang: NurseLanguage, recovered: str | None
+) -> str:
     day = flag.evidence.get("day_post_op")
-    where = f" day {day}" if isinstance(day, int) else ""
-    state = f"acknowledged by {flag.acknowledged_by}" if flag.status == "acknowledged" else (
-        flag.status)  # fmt: skip
-    return (f"{LEVEL_MARK.get(flag.level, '•')} #{flag.id} {flag.patient_ref}{where}: {reason}"
-            f" — {state}, {age(flag.raised_at, now)}")  # fmt: skip
+    where = " " + t("day {day}", lang, day=day) if isinstance(day, int) else ""
+    state = (t("acknowledged by {who}", lang, who=flag.acknowledged_by)
+             if flag.status == "acknowledged" else t(flag.status, lang))  # fmt: skip
+    line = (f"{LEVEL_MARK.get(flag.level, '•')} #{flag.id} {flag.patient_ref}{where}: "
+            f"{flag_reason(flag, lang)} — {state}, {age(flag.raised_at, now)}")  # fmt: skip
+    return line + (f" · ✔ {t('recovered', lang)}: {recovered}" if recovered else "")
 
 
-def flag_list_text(title: str, flags: Sequence[FlagRecord], now: dt.datetime) -> str:
-    """A heading with counts by level, then one line per flag (red first, then oldest)."""
+def flag_list_text(
+    title: str,
+    flags: Sequence[FlagRecord],
+    now: dt.datetime,
+    lang: NurseLanguage = "en",
+    recovered: Mapping[int, str] | None = None,
+) -> str:
+    """A heading with counts by level, then one line per flag (red first, then oldest);
+    ``recovered``: "Leg pain 2 since day 28" by flag id, for flags whose answer recovered."""
+    if not flags:
+        return f"{title}\n{t('No open flags.', lang)}"
     counts = " · ".join(
         f"{mark} {sum(1 for f in flags if f.level == level)}" for level, mark in LEVEL_MARK.items()
     )
-    if not flags:
-        return f"{title}\nNo open flags."
     lines = [f"{title}: {counts}"]
-    lines.extend(_list_line(flag, now) for flag in flags[:LIST_LIMIT])
+    notes = recovered or {}
+    lines.extend(_list_line(flag, now, lang, notes.get(flag.id)) for flag in flags[:LIST_LIMIT])
     if len(flags) > LIST_LIMIT:
-        lines.append(f"…and {len(flags) - LIST_LIMIT} more (followup flags lists them all)")
-    lines.append("Tap a flag to open its card.")
+        lines.append(t("…and {n} more (followup flags lists them all)", lang,
+                       n=len(flags) - LIST_LIMIT))  # fmt: skip
+    if any(f.card_id is not None for f in flags[:LIST_LIMIT]):
+        lines.append(t("Tap a flag to open its card.", lang))
     return "\n".join(lines)
 
 
 def flag_list_keyboard(flags: Sequence[FlagRecord], payload: MakePayload) -> Keyboard:
-    """One button per listed flag, two per row, opening its card."""
+    """A button per listed flag that has a card, two per row, opening the card."""
     buttons = [
-        Button(f"{LEVEL_MARK.get(f.level, '•')} #{f.id} {f.patient_ref}", payload(f.id, "open"))
+        Button(
+            f"{LEVEL_MARK.get(f.level, '•')} #{f.id} {f.patient_ref}", payload(f.card_id, "open")
+        )
         for f in flags[:LIST_LIMIT]
+        if f.card_id is not None
     ]
     return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))

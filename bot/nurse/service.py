@@ -23,7 +23,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -34,17 +34,21 @@ from bot.nurse import cards
 from bot.nurse._loading import load_cohort, load_patient
 from bot.nurse.access import Nurse, NurseAccess, NurseDirectory
 from bot.nurse.chart import chart_data, render_chart
+from bot.nurse.desk import CardDesk
+from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
+from bot.nurse.nurse_texts import nurse_language, t
 from bot.nurse.qr import invite_qr_png
+from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
 from bot.nurse.summary import patient_text, point_name
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
 from bot.services.enrolment import enrol_patient
-from bot.services.replies import Edit, Outgoing
+from bot.services.replies import Outgoing
 from bot.services.transport import DeliveryError, RetryLater, Transport
 from bot.settings import Settings
 from storage.audit import list_audit, record_audit
 from storage.checkins import checkins_for_enrolment, open_checkin, update_checkin
-from storage.flags import claim_card, get_flag, list_flags, release_card, set_flag
+from storage.flags import get_flag, list_flags, set_flag
 from storage.patients import active_enrolment, patient_by_ref
 from storage.records import FlagRecord
 from surveys.model import Survey, Text
@@ -66,8 +70,6 @@ NURSE_KIND: Final = "n"  # callback kind of nurse buttons; patients' kinds are o
 CARD_LEVELS: Final = ("red", "amber")
 UNRESOLVED: Final = ("open", "acknowledged")
 MAX_NOTE_CHARS: Final = 500
-CARD_LEASE = dt.timedelta(minutes=2)
-"""A card claimed this long ago but never posted (its sender died) is posted again."""
 REFUSED = Text("Only ward nurses can do this.", "只有病房护士可以使用这个功能。")
 INVALID_BUTTON = "This button is no longer valid."
 
@@ -135,7 +137,9 @@ class NurseService:
         )
         self._codec = CallbackCodec(settings.callback_key())
         self._zone = ZoneInfo(settings.default_timezone)
-        self._cards = asyncio.Lock()  # one card send/escalation/digest at a time
+        self._desk_lock = asyncio.Lock()  # one digest at a time in this process
+        self._desk = CardDesk(sessions, survey, settings, clock, transport, self.payload,
+                              nurse_language(settings.nurse_language))  # fmt: skip
 
     # ------------------------------------------------------------------ access
 
@@ -164,122 +168,30 @@ class NurseService:
     # ------------------------------------------------------------------ cards
 
     def payload(self, chat_id: int) -> cards.MakePayload:
-        """Signed button payloads bound to ``chat_id`` (the nurse group, or a nurse's chat)."""
+        """Signed button payloads bound to ``chat_id`` and carrying the card id."""
 
-        def make(flag_id: int, action: str) -> str:
-            return self._codec.encode(chat_id, CallbackData(NURSE_KIND, flag_id, 0, action))
+        def make(card_id: int, action: str) -> str:
+            return self._codec.encode(chat_id, CallbackData(NURSE_KIND, card_id, 0, action))
 
         return make
 
-    def card(
-        self, flag: FlagRecord, chat_id: int, mode: Mode = "card", mention: str = ""
-    ) -> Outgoing:
-        text = cards.card_text(
-            flag, self._survey, self._zone, mode=mode,
-            escalate_after=self._settings.escalate_after_minutes, mention=mention,
-        )  # fmt: skip
-        return Outgoing(text, cards.card_keyboard(flag, self.payload(chat_id), mode))
-
-    async def _flag(self, flag_id: int) -> FlagRecord | None:
-        async with self._sessions() as session:
-            return await get_flag(session, flag_id)
-
-    async def _edit(self, chat_id: int, message_id: int, flag: FlagRecord, mode: Mode) -> bool:
-        card = self.card(flag, chat_id, mode)
-        try:
-            await self._transport.edit(chat_id, Edit(message_id, card.text, card.keyboard))
-        except DeliveryError as exc:
-            log.info("card of flag %s in chat %s not edited: %s", flag.id, chat_id, exc)
-            return False
-        return True
-
-    async def _refresh(self, flag: FlagRecord, also: tuple[int, int] | None = None) -> bool | None:
-        """Show the flag's new state on its group card (and on the message a nurse pressed)."""
-        updated: bool | None = None
-        if flag.card_chat_id is not None and flag.card_message_id is not None:
-            updated = await self._edit(flag.card_chat_id, flag.card_message_id, flag, "card")
-        if also is not None and also != (flag.card_chat_id, flag.card_message_id):
-            await self._edit(also[0], also[1], flag, "card")
-        return updated
+    @property
+    def desk(self) -> CardDesk:
+        return self._desk
 
     async def notify_new_flags(self, flag_ids: list[int]) -> None:
-        """Card new flags at once (called after a patient's answer raised them)."""
-        for flag_id in flag_ids:
-            try:
-                await self._notify(flag_id)
-            except DeliveryError as exc:
-                log.warning("card for flag %s not sent (%s); the sweep will retry", flag_id,
-                            type(exc).__name__)  # fmt: skip
-                return
+        """Show the cards of flags just raised or changed (after a patient's answer)."""
+        await self._desk.touch_and_render(flag_ids)
 
     async def notify_pending(self) -> int:
-        """Card every red or amber flag not carded yet; returns how many were sent."""
-        if self._settings.nurse_chat_id is None:
-            return 0  # no group to card to: flags wait in /flags and `followup flags`
-        async with self._sessions() as session:
-            stale = self._clock.now() - CARD_LEASE
-            waiting = [f for f in await list_flags(session, statuses=UNRESOLVED,
-                                                   levels=CARD_LEVELS, limit=1000)
-                       if f.notified_at is None
-                       or (f.card_message_id is None and f.notified_at < stale)]  # fmt: skip
-        sent = 0
-        for flag in sorted(waiting, key=lambda f: (f.raised_at, f.id)):
-            try:
-                sent += await self._notify(flag.id)
-            except DeliveryError as exc:
-                log.warning("card sweep stopped: %s", type(exc).__name__)
-                break
-        return sent
-
-    async def _notify(self, flag_id: int) -> bool:
-        """Post one flag's card; a claim in the database makes this once across processes."""
-        chat_id = self._settings.nurse_chat_id
-        if chat_id is None:
-            log.warning("FOLLOWUP_NURSE_CHAT_ID is not set: flag %s stays in the queue", flag_id)
-            return False
-        async with self._cards:
-            flag = await self._flag(flag_id)
-            if flag is None or flag.status == "resolved" or flag.level not in CARD_LEVELS:
-                return False
-            now = self._clock.now()
-            async with self._sessions.begin() as session:
-                if not await claim_card(session, flag.id, now=now, lease=CARD_LEASE):
-                    return False  # carded already, or another process is carding it
-            try:
-                message_id = await self._transport.send(chat_id, self.card(flag, chat_id))
-            except DeliveryError:
-                async with self._sessions.begin() as session:
-                    await release_card(session, flag.id)
-                raise
-            async with self._sessions.begin() as session:
-                await set_flag(session, flag.id, card_chat_id=chat_id, card_message_id=message_id)
-                await record_audit(
-                    session, at=now, actor="system", action="flag.notified", entity="flag",
-                    entity_id=flag.id, detail={"chat": chat_id, "message": message_id,
-                                               "level": flag.level},
-                )  # fmt: skip
-        return True
+        """Post or update every card not shown as it is now; returns how many."""
+        return await self._desk.render_pending()
 
     # ------------------------------------------------------------------ escalation, digest
 
     async def escalate_due(self) -> int:
-        """Post open red flags again, with a mention, once they wait too long; returns count."""
-        chat_id = self._settings.nurse_chat_id
-        if chat_id is None:
-            return 0
-        now = self._clock.now()
-        cutoff = now - dt.timedelta(minutes=self._settings.escalate_after_minutes)
-        async with self._sessions() as session:
-            due = [f for f in await list_flags(session, statuses=("open",), levels=("red",))
-                   if f.escalated_at is None and f.raised_at <= cutoff]  # fmt: skip
-        escalated = 0
-        for flag in due:
-            try:
-                escalated += await self._escalate(flag.id, chat_id, now)
-            except DeliveryError as exc:
-                log.warning("escalation stopped: %s", type(exc).__name__)
-                break
-        return escalated
+        """Post each card with a red flag unacknowledged too long again, with a mention."""
+        return await self._desk.escalate_due(self._mention)
 
     async def _mention(self) -> str:
         minutes = f"{self._settings.escalate_after_minutes:g}"
@@ -287,40 +199,9 @@ class NurseService:
         who = names if names else "Nurses on duty"
         return f"🔔 {who}: red flag not acknowledged for {minutes} minutes. Please act now."
 
-    async def _escalate(self, flag_id: int, chat_id: int, now: dt.datetime) -> bool:
-        """Send first, then record: a crash in between escalates twice rather than never."""
-        async with self._cards:
-            flag = await self._flag(flag_id)
-            if flag is None or flag.status != "open" or flag.escalated_at is not None:
-                return False
-            flag = replace(flag, escalated_at=now)
-            card = self.card(flag, chat_id, mention=await self._mention())
-            message_id = await self._transport.send(chat_id, card)
-            async with self._sessions.begin() as session:
-                await set_flag(session, flag_id, escalated_at=now, card_chat_id=chat_id,
-                               card_message_id=message_id,
-                               notified_at=flag.notified_at or now)  # fmt: skip
-                await record_audit(
-                    session, at=now, actor="system", action="flag.escalated", entity="flag",
-                    entity_id=flag_id, detail={"chat": chat_id, "message": message_id,
-                                               "minutes": self._settings.escalate_after_minutes},
-                )  # fmt: skip
-        if flag.card_chat_id is not None and flag.card_message_id is not None:
-            old = self.card(flag, flag.card_chat_id)
-            try:
-                await self._transport.edit(
-                    flag.card_chat_id,
-                    Edit(
-                        flag.card_message_id,
-                        old.text + "\n\n⬇️ Escalated: see the newer card below.",
-                    ),
-                )
-            except DeliveryError as exc:
-                log.info("old card of flag %s not edited: %s", flag_id, exc)
-        return True
-
     async def digest_due(self) -> bool:
-        """Post the daily digest if it is past ``digest_at`` and none went out today."""
+        """Post the daily digest if it is past ``digest_at``, none went out today, and
+        something is unresolved (an empty digest is not posted, and not retried that day)."""
         chat_id = self._settings.nurse_chat_id
         if chat_id is None:
             return False
@@ -329,31 +210,32 @@ class NurseService:
         if local.time() < dt.time.fromisoformat(self._settings.digest_at):
             return False
         day = local.date().isoformat()
-        async with self._cards, self._sessions.begin() as session:
+        async with self._desk_lock, self._sessions.begin() as session:
             if await list_audit(session, entity="digest", entity_id=day, action="digest.sent"):
                 return False
-            unresolved = await list_flags(session, statuses=UNRESOLVED, limit=1000)
-            queue = [f for f in unresolved if f.level in ("amber", "info")]
-            red = sum(1 for f in unresolved if f.level == "red")
-            title = f"Daily digest, {local:%d %b %Y}: amber and info flags"
-            text = cards.flag_list_text(title, queue, now)
-            if red:
-                text += f"\n\n🔴 {red} red flag{'s' if red != 1 else ''} also open: see /flags."
-            keyboard = cards.flag_list_keyboard(queue, self.payload(chat_id))
+            found = await digest_rows(session, self._survey, now, self._desk.language)
+            if not found:
+                await record_audit(
+                    session, at=now, actor="system", action="digest.sent", entity="digest",
+                    entity_id=day, detail={"chat": chat_id, "message": None, "patients": 0},
+                )  # fmt: skip
+                return False
+            text = digest_text(found, local.date(), now, self._desk.language)
+            keyboard = digest_keyboard(found, self.payload(chat_id), self._desk.language)
             message_id = await self._transport.send(chat_id, Outgoing(text, keyboard))
-            for flag in queue:
-                if flag.notified_at is None:
-                    await set_flag(session, flag.id, notified_at=now)
+            for row in found:
+                for flag in row.flags:
+                    if flag.notified_at is None:
+                        await set_flag(session, flag.id, touch_card=False, notified_at=now)
             await record_audit(
                 session, at=now, actor="system", action="digest.sent", entity="digest",
                 entity_id=day, detail={"chat": chat_id, "message": message_id,
-                                       "amber": sum(1 for f in queue if f.level == "amber"),
-                                       "info": sum(1 for f in queue if f.level == "info")},
+                                       "patients": len(found), **digest_counts(found)},
             )  # fmt: skip
         return True
 
     async def sweep(self) -> None:
-        """The periodic job: card new flags, escalate, and post the digest when due."""
+        """The periodic job: show cards, escalate, and post the digest when due."""
         for step in (self.notify_pending, self.escalate_due, self.digest_due):
             try:
                 await step()
@@ -368,7 +250,7 @@ class NurseService:
     async def acknowledge(
         self, flag_id: int, nurse: Nurse, *, pressed: tuple[int, int] | None = None
     ) -> ActionResult:
-        """Mark an open flag as seen by ``nurse``; the card shows who and when."""
+        """Mark one open flag as seen by ``nurse`` (``followup flag ack``); its card shows it."""
         if not await self.authorize(nurse, "acknowledge", flag_id):
             return ActionResult(False, self.refusal(nurse.language))
         now = self._clock.now()
@@ -386,7 +268,7 @@ class NurseService:
         assert flag is not None
         if not done:
             return ActionResult(False, _already(flag), flag)
-        updated = await self._refresh(flag, pressed)
+        updated = await self._refresh(flag)
         return ActionResult(True, f"Acknowledged flag #{flag_id}.", flag, updated)
 
     async def resolve(
@@ -398,7 +280,7 @@ class NurseService:
         note: str | None = None,
         pressed: tuple[int, int] | None = None,
     ) -> ActionResult:
-        """Close a flag with one of :data:`cards.OUTCOMES`, a short note, or both."""
+        """Close one flag (``followup flag resolve``) with an outcome, a note, or both."""
         if not await self.authorize(nurse, "resolve", flag_id):
             return ActionResult(False, self.refusal(nurse.language))
         note = " ".join(note.split()) if note else None
@@ -411,7 +293,7 @@ class NurseService:
             return ActionResult(
                 False, f"The note is too long (at most {MAX_NOTE_CHARS} characters)."
             )
-        words = [cards.OUTCOMES[outcome]] if outcome else []
+        words = [t(f"outcome.{outcome}", self._desk.language)] if outcome else []
         words += [note] if note else []
         now = self._clock.now()
         async with self._sessions.begin() as session:
@@ -429,8 +311,19 @@ class NurseService:
         assert flag is not None
         if not done:
             return ActionResult(False, _already(flag), flag)
-        updated = await self._refresh(flag, pressed)
+        updated = await self._refresh(flag)
         return ActionResult(True, f"Resolved flag #{flag_id}.", flag, updated)
+
+    async def _refresh(self, flag: FlagRecord) -> bool | None:
+        """Show a flag's new state on its card; None if it has no posted card."""
+        if flag.card_id is None:
+            return None
+        try:
+            shown = await self._desk.render(flag.card_id)
+        except DeliveryError as exc:
+            log.info("card %s not updated now (%s); the sweep will retry", flag.card_id, exc)
+            return False
+        return shown if flag.card_message_id is not None or shown else None
 
     async def _audit(
         self, session: AsyncSession, nurse: Nurse, action: str, flag: FlagRecord,
@@ -443,7 +336,10 @@ class NurseService:
         )  # fmt: skip
 
     async def press(self, chat_id: int, nurse: Nurse, payload: str, message_id: int) -> str:
-        """A tap on a nurse button in ``chat_id``; returns the short answer to show."""
+        """A tap on a card's button in ``chat_id``; returns the short answer to show.
+
+        The card comes from the signed payload (bound to this chat), never from the text.
+        """
         try:
             data = self._codec.decode(chat_id, payload)
             if data.kind != NURSE_KIND or data.value not in cards.ACTIONS:
@@ -457,37 +353,85 @@ class NurseService:
                     detail={"reason": str(exc)},
                 )  # fmt: skip
             return INVALID_BUTTON
-        flag_id, action = data.checkin_id, data.value
+        card_id, action = data.checkin_id, data.value
         pressed = (chat_id, message_id)
-        if action == "ack":
-            return (await self.acknowledge(flag_id, nurse, pressed=pressed)).message
-        if action in cards.OUTCOMES:
-            return (await self.resolve(flag_id, nurse, outcome=action, pressed=pressed)).message
-        if not await self.authorize(nurse, f"button:{action}", flag_id):
+        if not await self.authorize(nurse, f"button:{action}", card_id):
             return self.refusal(nurse.language)
-        flag = await self._flag(flag_id)
-        if flag is None:
-            return f"There is no flag #{flag_id}."
+        if action == "recov":
+            return (await self.resolve_recovered(nurse)).message
+        if action == "ack":
+            return (await self._desk.act(card_id, nurse, "ack", pressed=pressed)).message
+        if action in cards.OUTCOMES:
+            result = await self._desk.act(card_id, nurse, "res", outcome=action, pressed=pressed)
+            return result.message
         if action == "open":
-            try:
-                await self._transport.send(chat_id, self.card(flag, chat_id))
-            except DeliveryError as exc:
-                log.info("card of flag %s not shown in chat %s: %s", flag_id, chat_id, exc)
+            await self._desk.open_copy(card_id, chat_id)
             return ""
         mode: Mode = "outcomes" if action == "res" else "note" if action == "note" else "card"
-        await self._edit(chat_id, message_id, flag, mode)
-        if flag.status == "resolved":
-            return _already(flag)
+        view = await self._desk.show_mode(card_id, chat_id, message_id, mode)
+        if view is None:
+            return f"There is no card #{card_id}."
+        if view.status == "resolved":
+            return f"Card #{card_id} is resolved."
         return "Reply to the card with a short note." if mode == "note" else ""
 
     async def note_reply(
-        self, nurse: Nurse, replied_text: str | None, note: str, *, pressed: tuple[int, int]
+        self, nurse: Nurse, note: str, *, replied: tuple[int, int]
     ) -> ActionResult | None:
-        """A reply to a card showing the note prompt resolves its flag; None if not one."""
-        flag_id = cards.note_prompt_flag_id(replied_text)
-        if flag_id is None:
+        """A reply to a card message that asks for a note resolves that card; None if the
+        replied message is not one (found by its stored message id, never by its text)."""
+        card_id = await self._desk.card_asking_note(*replied)
+        if card_id is None:
             return None
-        return await self.resolve(flag_id, nurse, note=note, pressed=pressed)
+        if not await self.authorize(nurse, "resolve", card_id):
+            return ActionResult(False, self.refusal(nurse.language))
+        result = await self._desk.act(card_id, nurse, "res", note=note, pressed=replied)
+        flag = result.flags[0] if result.flags else None
+        return ActionResult(result.ok, result.message, flag)
+
+    async def resolve_recovered(self, nurse: Nurse, note: str | None = None) -> ActionResult:
+        """Resolve every unresolved flag whose answer has since recovered, each audited, with
+        the recovery as its reason (and the nurse's note, if any)."""
+        if not await self.authorize(nurse, "resolve.recovered"):
+            return ActionResult(False, self.refusal(nurse.language))
+        note = " ".join(note.split()) if note else None
+        if note and len(note) > MAX_NOTE_CHARS:
+            return ActionResult(
+                False, f"The note is too long (at most {MAX_NOTE_CHARS} characters)."
+            )
+        now, lang = self._clock.now(), self._desk.language
+        async with self._sessions.begin() as session:
+            flags = await list_flags(session, statuses=UNRESOLVED, limit=10_000)
+            recovered = await recovered_flags(session, flags)
+            done = 0
+            for flag in flags:
+                if flag.id not in recovered:
+                    continue
+                reason = (f"{t('outcome.recovered', lang)}: "
+                          f"{recovery_note(self._survey, recovered[flag.id], lang)}")  # fmt: skip
+                if await set_flag(
+                    session, flag.id, expect_status=UNRESOLVED, status="resolved",
+                    resolved_by=nurse.label, resolved_at=now,
+                    resolution_note=" — ".join([reason, *([note] if note else [])]),
+                ):  # fmt: skip
+                    done += 1
+                    await self._audit(session, nurse, "flag.resolved", flag, now,
+                                      outcome="recovered", note=bool(note))  # fmt: skip
+        if not done:
+            return ActionResult(False, "No flag has a recovered answer.")
+        try:
+            await self._desk.render_pending()
+        except DeliveryError as exc:
+            log.info("cards not updated now (%s); the sweep will retry", exc)
+        plural = "s" if done != 1 else ""
+        return ActionResult(True, f"Resolved {done} flag{plural} whose answer has recovered.")
+
+    async def recovered_notes(self, flags: Iterable[FlagRecord]) -> dict[int, str]:
+        """ "Leg pain 2 since day 28" for each of ``flags`` whose answer has recovered."""
+        async with self._sessions() as session:
+            found = await recovered_flags(session, list(flags))
+        lang = self._desk.language
+        return {i: recovery_note(self._survey, r, lang) for i, r in found.items()}
 
     # ------------------------------------------------------------------ views
 
@@ -502,7 +446,8 @@ class NurseService:
             await self._say(chat_id, self.refusal(nurse.language))
             return
         flags = await self.open_flags()
-        text = cards.flag_list_text("Open flags", flags, self._clock.now())
+        text = cards.flag_list_text("Open flags", flags, self._clock.now(), self._desk.language,
+                                    await self.recovered_notes(flags))  # fmt: skip
         await self._transport.send(
             chat_id, Outgoing(text, cards.flag_list_keyboard(flags, self.payload(chat_id)))
         )

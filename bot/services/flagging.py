@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.answers import previous_and_baseline_values
 from storage.audit import record_audit
+from storage.cards import touch_checkin_card
 from storage.flags import flags_by_dedupe_key, list_flags, raise_flag, set_flag
 from storage.records import CheckinRecord, FlagRecord, PatientRecord
 from surveys.model import Survey
@@ -163,7 +164,9 @@ async def review_changed_answers(
     the system with a note; a red flag stays open for a nurse, marked as changed. Flags
     raised from free text are left as they are.
     ``history``: from :func:`rule_history` for these answers, if already read.
+    The check-in's nurse card, if any, is marked to show the final answers.
     """
+    await touch_checkin_card(session, checkin.id)
     holding = {hit.rule_id for hit in await _hits(session, survey, checkin, answers, history)}
     answer_rules = {rule.id for rule in survey.rules}
     for flag in await list_flags(session, patient_id=patient.id):

@@ -49,7 +49,6 @@ from telegram.ext import (
 )
 
 from bot.nurse.access import Nurse
-from bot.nurse.cards import note_prompt_flag_id
 from bot.nurse.enrol_input import parse_surgery_date, parse_timezone, parse_yes_no
 from bot.nurse.service import NURSE_KIND, NurseService
 from bot.services.enrolment import (
@@ -118,15 +117,21 @@ class TelegramNurseDirectory:
         return member.user.username if member is not None else None
 
 
-class _NotePromptReply(filters.MessageFilter):
-    """A reply to one of the bot's own cards while it asks for a resolution note."""
+class _CardReply(filters.MessageFilter):
+    """A reply to one of the bot's own card messages: one with nurse buttons (the card it
+    belongs to, and whether it asks for a note, come from the database, not from text)."""
 
     def filter(self, message: Message) -> bool:
         replied = message.reply_to_message
         if replied is None or replied.from_user is None:
             return False
-        return replied.from_user.id == message.get_bot().id and (
-            note_prompt_flag_id(replied.text) is not None
+        if replied.from_user.id != message.get_bot().id or replied.reply_markup is None:
+            return False
+        return any(
+            isinstance(button.callback_data, str)
+            and button.callback_data.startswith(f"{NURSE_KIND}:")
+            for row in replied.reply_markup.inline_keyboard
+            for button in row
         )
 
 
@@ -174,7 +179,7 @@ class NurseHandlers:
             CommandHandler("patient", self.patient, filters=where & NOT_EDITED),
             CommandHandler("checkin", self.checkin, filters=where & NOT_EDITED),
             MessageHandler(
-                where & NOT_EDITED & filters.TEXT & ~filters.COMMAND & _NotePromptReply(),
+                where & NOT_EDITED & filters.TEXT & ~filters.COMMAND & _CardReply(),
                 self.note,
             ),
         ]
@@ -195,14 +200,13 @@ class NurseHandlers:
         await query.answer(answer or None)
 
     async def note(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Resolve a flag with the note a nurse wrote in reply to its card."""
+        """Resolve a card with the note a nurse wrote in reply to it (when it asks for one)."""
         message = update.effective_message
         assert message is not None and message.reply_to_message is not None
         replied = message.reply_to_message
         result = await self._service.note_reply(
-            _nurse(update), replied.text, message.text or "",
-            pressed=(message.chat.id, replied.message_id),
-        )  # fmt: skip
+            _nurse(update), message.text or "", replied=(message.chat.id, replied.message_id)
+        )
         if result is not None:
             await message.reply_text(result.message)
 

@@ -30,6 +30,7 @@ SHOWN = "UPDATE checkin SET message_id"
 AUDIT = "INSERT INTO audit_event"
 FLAGS = "SELECT flag.id"
 NEXT_DUE = "SELECT min(checkin.due_at)"
+CARD = "UPDATE nurse_card SET version"  # a completed check-in's card shows the final answers
 
 Step = Callable[[DemoSession], Awaitable[None]]
 
@@ -48,7 +49,19 @@ BASELINE = [
     (tap("No"), [SEEN_ONCE, PATIENT, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
     (
         tap("Less than 50 m"),
-        [SEEN_ONCE, PATIENT, HELD, ANSWERS, STORE, MOVE_ON, MOVE_ON, AUDIT, FLAGS, NEXT_DUE],
+        [
+            SEEN_ONCE,
+            PATIENT,
+            HELD,
+            ANSWERS,
+            STORE,
+            MOVE_ON,
+            MOVE_ON,
+            AUDIT,
+            CARD,
+            FLAGS,
+            NEXT_DUE,
+        ],
     ),
 ]
 DAY_ONE = [

@@ -136,8 +136,8 @@ async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
     after_tick = output[output.index(tick) :].splitlines()
     shown = after_tick[: after_tick.index("you> 10")]  # before Done is typed
     card = shown[shown.index("┌─ in the nurses' group (what the ward team sees):") :]
-    assert card[1].startswith("│ 🔴 RED · flag #1 · patient DEMO-001 · day 1 post-op")
-    assert card[2] == "│ Red flag: new trouble passing urine or loss of bladder or bowel control"
+    assert card[1].startswith("│ 🔴 RED · card #1 · patient DEMO-001 · day 1 post-op")
+    assert card[2] == "│ 🔴 Red flag: new trouble passing urine or loss of bladder or bowel control"
     assert "bot: Thank you. Your answers are saved and the team can see them." in output
     acknowledged = output[output.index("you> /ack\n") :].splitlines()
     assert acknowledged[1] == "┌─ in the nurses' group (what the ward team sees):"
@@ -145,3 +145,41 @@ async def test_a_red_flag_answer_shows_the_advice_and_the_nurses_card(
     assert acknowledged[acknowledged.index("you> /ack", 1) + 1] == (
         "(no flag card is waiting to be acknowledged)"
     )
+
+
+async def test_the_demo_shows_a_red_flag_escalating_and_the_nurse_resolving_it(
+    tmp_path: Path, base_settings: Settings
+) -> None:
+    baseline = ["1", "1", "7", "5", "2", "2"]
+    day_1 = ["/days 1", "2", "2", "1", "6", "2", "1", "10", "2"]
+    nurse = ["/days 1", "n1", "n2", "n1", "/flags", "/quit"]
+    printed, read = script(baseline + day_1 + nurse)
+
+    await run_interactive_demo(
+        tmp_path / "demo", base_settings=base_settings, read=read, write=printed.append
+    )
+
+    output = "\n".join(printed)
+    # the clock stopped at 10:15 for the escalation, and at 08:30 for the digest
+    jump = output[output.rindex("you> /days 1\n") : output.index("you> n1\n")].splitlines()
+    assert jump[1] == "── Wed 5 Mar 2025, 10:00 · day 2 after the operation ──"
+    assert "│ 🔔 Nurses on duty: red flag not acknowledged for 15 minutes. Please act now." in jump
+    assert "│ ⚠️ Escalated 04 Mar 10:15 (not acknowledged within 15 min)" in jump
+    assert "│ • Note from the patient: skipped" in jump
+    digest = jump.index(
+        "│ Daily digest, 05 Mar 2025: 1 patient · 🔴 1 · 🟠 0 · 🔵 0 unresolved flags"
+    )
+    assert jump[digest + 1 : digest + 3] == [
+        "│ 🔴 DEMO-001 day 1: Red flag: new trouble passing urine or loss of bladder or bowel"
+        " control — open, 22 h",
+        "│ [n1] 🔴 DEMO-001",
+    ]
+    # the nurse opens the card from the digest, presses Resolve and picks an outcome
+    resolving = output[output.index("you> n1\n") :].splitlines()
+    assert "│ [n1] Acknowledge   [n2] Resolve" in resolving
+    assert (
+        "│ [n1] Called patient — fine   [n2] Advised emergency department   [n3] Booked clinic"
+        " review   [n4] Write a note   [n5] Back"
+    ) in resolving
+    assert "│ ☑️ Resolved by Nurse Chen, 05 Mar 10:00: Called patient — fine" in resolving
+    assert "you> /flags\nbot: Open flags\n     No open flags.\nyou> /quit" in output

@@ -177,7 +177,7 @@ async def test_red_flag_answer_brings_advice_before_the_next_question(harness: H
         flags = (await session.execute(select(Flag.rule_id, Flag.level))).all()
         actions = (await session.scalars(select(AuditEvent.action))).all()
     assert flags == [("red_bladder_bowel", "red")]
-    assert {"flag.raised", "advice.sent", "flag.notified"} <= set(actions)
+    assert {"flag.raised", "advice.sent", "card.posted"} <= set(actions)
 
 
 async def test_restart_mid_form_resumes_at_the_same_question(harness: Harness) -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from storage.records import CheckinRecord, FlagRecord
+from bot.nurse.card_view import AnswerView, CardView
+from storage.records import CheckinRecord, FlagRecord, NurseCardRecord
+from surveys.loader import load_default_survey
 
-__all__ = ["SURGERY", "checkin", "flag", "walk"]
+__all__ = ["SURGERY", "answer", "card", "checkin", "flag", "walk"]
+
+_SURVEY = load_default_survey()
 
 SURGERY = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -59,3 +63,26 @@ def flag(
         evidence=evidence if evidence is not None else {}, status=status, raised_at=raised_at,
         **values,
     )  # fmt: skip
+
+
+def answer(question_id: str, value: Any, *, raw: str | None = None, form: str = "early",
+           **compared: Any) -> AnswerView:  # fmt: skip
+    """An answer of a card's check-in; ``previous=…, previous_day=…, baseline=…``."""
+    question = _SURVEY.form(form).question(question_id)
+    return AnswerView(
+        question_id, question, value, raw, compared.get("previous"), compared.get("previous_day"),
+        "previous" in compared, compared.get("baseline"), "baseline" in compared,
+    )  # fmt: skip
+
+
+def card(
+    *flags: FlagRecord, answers: tuple[AnswerView, ...] = (), card_id: int = 5,
+    day: int | None = 3, escalated_at: dt.datetime | None = None, answered_by: str = "patient",
+) -> CardView:  # fmt: skip
+    record = NurseCardRecord(
+        id=card_id, patient_id=1, source_key="checkin:3", checkin_id=3, created_at=SURGERY,
+        version=1, rendered_version=0, chat_id=None, message_id=None, posted_at=None,
+        escalated_at=escalated_at,
+    )  # fmt: skip
+    shown = flags or (flag(),)
+    return CardView(record, shown[0].patient_ref, day, shown, answers, answered_by)

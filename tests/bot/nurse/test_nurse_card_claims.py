@@ -1,14 +1,18 @@
-"""A flag's card is posted once even when several bot processes try at the same moment."""
+"""A card is posted once even when several bot processes try at the same moment, and a
+claim left by a process that died is taken over after the lease."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 
-from bot.nurse.service import CARD_LEASE, NurseService
+from sqlalchemy import update
+
+from bot.nurse.desk import CARD_LEASE
+from bot.nurse.service import NurseService
 from bot.telegram.nurse_handlers import TelegramNurseDirectory
 from bot.telegram.transport import TelegramTransport
-from storage.flags import set_flag
+from storage.models import NurseCard
 from tests.bot.nurse.conftest import GROUP, NurseHarness
 
 
@@ -17,25 +21,32 @@ def another_process(h: NurseHarness) -> NurseService:
                         TelegramNurseDirectory(h.bot))  # fmt: skip
 
 
-async def test_two_processes_card_a_flag_once(nurse_harness: NurseHarness) -> None:
+async def test_two_processes_post_a_card_once(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
-    flags = await h.raise_flags({"red_flags": ["fever"]})
+    flags = await h.raise_flags({"red_flags": ["fever", "wound"]})
     ids = [f.id for f in flags]
     other = another_process(h)
     await asyncio.gather(h.service.notify_new_flags(ids), other.notify_new_flags(ids),
-                         other.notify_pending())  # fmt: skip
+                         other.notify_pending(), h.service.notify_pending())  # fmt: skip
     assert len(h.sandbox.transcript(GROUP).messages) == 1
-    assert len(await h.audit("flag.notified")) == 1
+    assert [e.detail["flags"] for e in await h.audit("card.posted")] == [ids]
+    assert await other.notify_pending() == 0
 
 
-async def test_a_claim_whose_sender_died_is_carded_after_the_lease(
+async def test_a_claim_whose_sender_died_is_posted_after_the_lease(
     nurse_harness: NurseHarness,
 ) -> None:
     h = nurse_harness
     flags = await h.raise_flags({"red_flags": ["wound"]})
+    card_id = flags[0].card_id
+    assert card_id is not None
     async with h.sessions.begin() as session:  # claimed, then the process died before sending
-        await set_flag(session, flags[0].id, notified_at=h.clock.now())
+        await session.execute(
+            update(NurseCard).where(NurseCard.id == card_id)
+            .values(claimed_by="dead:1", claimed_at=h.clock.now())
+        )  # fmt: skip
     assert await h.service.notify_pending() == 0
+    assert h.sandbox.transcript(GROUP).messages == ()
     h.clock.advance(CARD_LEASE + dt.timedelta(seconds=1))
     assert await h.service.notify_pending() == 1
     card = await h.next_message(GROUP)

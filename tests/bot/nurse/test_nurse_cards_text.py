@@ -3,76 +3,124 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.nurse.card_view import AnswerView
 from bot.nurse.cards import (
     age,
+    answer_line,
     card_keyboard,
     card_text,
     flag_list_keyboard,
     flag_list_text,
-    note_prompt_flag_id,
 )
 from bot.nurse.enrol_input import parse_surgery_date, parse_timezone, parse_yes_no
 from bot.services.replies import Button
 from surveys.loader import load_default_survey
-from tests.bot.nurse.nurse_builders import SURGERY, flag
+from tests.bot.nurse.nurse_builders import SURGERY, answer, card, flag, walk
 
 SURVEY = load_default_survey()
 LONDON = ZoneInfo("Europe/London")
-WHY = {"en": "Walking distance down 2 or more categories since the previous check-in",
-       "zh-Hans": "行走距离比上次随访下降2档或以上"}  # fmt: skip
+FEVER = {"en": "Red flag: fever of 38 °C or more, or chills",
+         "zh-Hans": "红色警报：发烧38 °C或以上，或寒战"}  # fmt: skip
+LEG_HIGH = {"en": "Leg pain 7 or more", "zh-Hans": "腿痛7分或以上"}
 
 
-def _payload(flag_id: int, action: str) -> str:
-    return f"{flag_id}/{action}"
+def _payload(card_id: int, action: str) -> str:
+    return f"{card_id}/{action}"
 
 
 @pytest.mark.parametrize(
-    ("evidence", "line"),
+    ("shown", "line"),
     [
-        ({"form": "early", "question": "walking", "value": {"metres": 30.0, "category": "under_50"},
-          "previous": {"metres": 300.0, "category": "m100_500"}, "change": -2,
-          "unit": "categories"},
-         "Walking distance: Less than 50 m (30 m) (previous 100–500 m (300 m); down 2 categories)"),
-        ({"form": "early", "question": "walking", "value": {"metres": None, "category": "m50_100"},
-          "baseline": {"metres": None, "category": "m100_500"}, "change": -1,
-          "unit": "categories"},
-         "Walking distance: 50–100 m (before surgery 100–500 m; down 1 category)"),
-        ({"form": "late", "question": "leg_pain", "value": 4, "baseline": 5, "improvement": 1,
-          "needed": 1.5, "points": 2, "fraction": 0.3},
-         "Leg pain: 4 (before surgery 5; improved 1, needed 2 points or 1.5 (30% of baseline))"),
-        ({"form": "early", "question": "numbness_where", "value": ["left_leg", "saddle"],
-          "matched": ["saddle"]},
-         "Numbness where: Between the legs or around the bottom"),
-        ({"form": "early", "question": "pgic", "value": "much_worse"},
-         "Overall change since surgery: Much worse"),
-        ({"missed": [{"day_post_op": 3}, {"day_post_op": 7}], "threshold": 2},
-         "Missed check-ins: day 3, day 7"),
-        ({"reason": "blocked", "checkin": 4}, "Reason: blocked"),
-        ({"form": "early", "question": "note", "value": "x" * 700},
-         "Note from the patient: “" + "x" * 599 + "…”"),
+        (answer("leg_pain", 6, previous=3, previous_day=3, baseline=7),
+         "Leg pain 6, up 3 from 3 on day 3; before surgery 7"),
+        (answer("back_pain", 2, previous=5, previous_day=1),
+         "Back pain 2, down 3 from 5 on day 1"),
+        (answer("leg_pain", 4, previous=4, previous_day=7),
+         "Leg pain 4, same as on day 7"),
+        (answer("leg_pain", 4, previous=6, previous_day=None),
+         "Leg pain 4, down 2 from 6 before surgery"),
+        (answer("leg_pain", 5), "Leg pain 5"),
+        (answer("walking", walk("under_50", 30.0), baseline=walk("m50_100")),
+         "Walking distance Less than 50 m — before surgery 50–100 m (worse than before surgery)"),
+        (answer("walking", walk("m100_500", 300.0), raw="about 300 metres",
+                baseline=walk("m50_100"), previous=walk("m100_500"), previous_day=14),
+         "Walking distance 100–500 m (“about 300 metres”) — before surgery 50–100 m (better than"
+         " before surgery); on day 14 100–500 m (same as on day 14)"),
+        (answer("walking", walk("m50_100"), raw="m50_100"), "Walking distance 50–100 m"),
+        (answer("numbness", "worse"), "Numbness: Worse"),
+        (answer("red_flags", ["fever", "wound"]),
+         "Red-flag symptoms: Fever of 38 °C or more, or chills; Wound red, hot, swollen, "
+         "leaking or opening"),
+        (answer("note", "The dressing is wet with yellow fluid since yesterday. " * 20),
+         "Note from the patient: “"
+         + ("The dressing is wet with yellow fluid since yesterday. " * 20) + "”"),
     ],
 )  # fmt: skip
-def test_card_says_what_fired_and_the_comparison(evidence: dict[str, Any], line: str) -> None:
-    text = card_text(flag(evidence=evidence | {"why": WHY}), SURVEY, LONDON)
-    assert text.split("\n")[3] == line
+def test_each_answer_says_what_it_is_compared_with(shown: AnswerView, line: str) -> None:
+    assert answer_line(SURVEY, shown, "en") == line
+
+
+def test_red_items_come_first_then_amber_then_every_answer() -> None:
+    amber = flag(1, level="amber", rule_id="amber_leg_pain_high",
+                 evidence={"why": LEG_HIGH, "day_post_op": 3})  # fmt: skip
+    red = flag(2, rule_id="red_fever", evidence={"why": FEVER, "day_post_op": 3})
+    view = card(amber, red, answers=(
+        answer("leg_pain", 8, previous=3, previous_day=1, baseline=7),
+        answer("red_flags", ["fever"]),
+        answer("note", "The dressing is wet with yellow fluid since yesterday"),
+    ), answered_by="caregiver")  # fmt: skip
+    assert card_text(view, SURVEY, LONDON) == (
+        "🔴 RED · card #5 · patient P-001 · day 3 post-op\n"
+        "🔴 Red flag: fever of 38 °C or more, or chills\n"
+        "🟠 Leg pain 7 or more\n"
+        "\n"
+        "Answers:\n"
+        "• Leg pain 8, up 5 from 3 on day 1; before surgery 7\n"
+        "• Red-flag symptoms: Fever of 38 °C or more, or chills\n"
+        "• Note from the patient: “The dressing is wet with yellow fluid since yesterday”\n"
+        "Answered by a family member or carer\n"
+        "\n"
+        "Raised 02 Mar 09:00"
+    )
+    assert card_text(view, SURVEY, LONDON, "zh-Hans").split("\n")[:3] == [
+        "🔴 红色 · 卡片 #5 · 患者 P-001 · 术后第3天",
+        "🔴 红色警报：发烧38 °C或以上，或寒战",
+        "🟠 腿痛7分或以上",
+    ]
+
+
+def test_free_text_quotes_and_unticked_items_are_shown() -> None:
+    words = flag(3, rule_id="red_wound", evidence={
+        "why": {"en": "Red flag: wound problem"}, "source": "free_text",
+        "text": "my wound is leaking", "item": "wound",
+    })  # fmt: skip
+    unticked = flag(4, evidence={"why": FEVER, "unticked_at": "2026-03-02T09:05:00+00:00"})
+    lines = card_text(card(words, unticked, day=None), SURVEY, LONDON).split("\n")
+    assert lines[:5] == [
+        "🔴 RED · card #5 · patient P-001",
+        "🔴 Red flag: wound problem",
+        "   In their words: “my wound is leaking”",
+        "🔴 Red flag: fever of 38 °C or more, or chills",
+        "   The patient unticked this afterwards.",
+    ]
 
 
 def test_card_history_and_keyboards_follow_the_state() -> None:
     acted = SURGERY + dt.timedelta(minutes=20)
-    resolved = flag(
-        status="resolved", escalated_at=SURGERY + dt.timedelta(minutes=15),
-        acknowledged_by="Li Wei", acknowledged_at=acted, resolved_by="Anna Lee",
-        resolved_at=acted + dt.timedelta(hours=1), resolution_note="Called patient — fine",
-        evidence={"why": WHY, "day_post_op": 3},
-    )  # fmt: skip
+    done = {"status": "resolved", "acknowledged_by": "Li Wei", "acknowledged_at": acted,
+            "resolved_by": "Anna Lee", "resolved_at": acted + dt.timedelta(hours=1),
+            "resolution_note": "Called patient — fine"}  # fmt: skip
+    resolved = card(flag(1, evidence={"why": FEVER, "day_post_op": 3}, **done),
+                    flag(2, level="amber", evidence={"why": LEG_HIGH}, **done),
+                    escalated_at=SURGERY + dt.timedelta(minutes=15))  # fmt: skip
     assert card_text(resolved, SURVEY, LONDON, escalate_after=15) == (
-        "🔴 RED · flag #12 · patient P-001 · day 3 post-op\n"
-        f"{WHY['en']}\n{WHY['zh-Hans']}\n"
+        "🔴 RED · card #5 · patient P-001 · day 3 post-op\n"
+        "🔴 Red flag: fever of 38 °C or more, or chills\n"
+        "🟠 Leg pain 7 or more\n"
         "\n"
         "Raised 02 Mar 09:00\n"
         "⚠️ Escalated 02 Mar 09:15 (not acknowledged within 15 min)\n"
@@ -80,32 +128,26 @@ def test_card_history_and_keyboards_follow_the_state() -> None:
         "☑️ Resolved by Anna Lee, 02 Mar 10:20: Called patient — fine"
     )
     assert card_keyboard(resolved, _payload) == ()
-    assert card_keyboard(flag(), _payload, "note") == ((Button("Back", "12/back"),),)
-    acknowledged = flag(status="acknowledged")
+    assert card_keyboard(card(), _payload, mode="note") == ((Button("Back", "5/back"),),)
+    acknowledged = card(flag(status="acknowledged"))
     assert [[b.label for b in row] for row in card_keyboard(acknowledged, _payload)] == [
         ["Resolve"]
     ]
-    assert [b.payload for row in card_keyboard(flag(), _payload, "outcomes") for b in row] == [
-        "12/fine", "12/ed", "12/clinic", "12/note", "12/back",
+    assert [b.payload for row in card_keyboard(card(), _payload, mode="outcomes")
+            for b in row] == ["5/fine", "5/ed", "5/clinic", "5/note", "5/back"]  # fmt: skip
+    assert [b.label for row in card_keyboard(card(), _payload, "zh-Hans") for b in row] == [
+        "确认", "处理",
     ]  # fmt: skip
 
 
 def test_a_card_in_summer_shows_ward_time() -> None:
-    summer = flag(raised_at=dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC))
+    summer = card(flag())
+    summer = type(summer)(
+        summer.card.__class__(**{**summer.card.__dict__,
+                                 "created_at": dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)}),
+        summer.patient_ref, summer.day, summer.flags,
+    )  # fmt: skip
     assert card_text(summer, SURVEY, LONDON).endswith("Raised 01 Jul 09:00")  # BST
-
-
-@pytest.mark.parametrize(
-    ("text", "flag_id"),
-    [
-        ("card…\n\n✍️ Reply to this message with a short note to resolve flag #42.", 42),
-        ("card…\n\nHow was it resolved? Choose an outcome or write a note.", None),
-        ("short note to resolve flag #x.", None),
-        (None, None),
-    ],
-)
-def test_only_a_card_asking_for_a_note_takes_one(text: str | None, flag_id: int | None) -> None:
-    assert note_prompt_flag_id(text) == flag_id
 
 
 @pytest.mark.parametrize(
@@ -117,7 +159,7 @@ def test_age(minutes: int, shown: str) -> None:
 
 
 def test_a_long_list_is_cut_with_a_pointer_to_the_cli() -> None:
-    flags = [flag(i, level="info", rule_id="info_note") for i in range(1, 36)]
+    flags = [flag(i, level="info", rule_id="info_note", card_id=i) for i in range(1, 36)]
     text = flag_list_text("Open flags", flags, SURGERY)
     assert text.split("\n")[0] == "Open flags: 🔴 0 · 🟠 0 · 🔵 35"
     assert text.split("\n")[-2:] == [
@@ -161,3 +203,16 @@ def test_timezone(text: str, zone: str | None) -> None:
 )
 def test_yes_no(text: str, answer: bool | None) -> None:
     assert parse_yes_no(text) is answer
+
+
+def test_a_card_always_fits_in_one_message() -> None:
+    long = "The dressing is wet with yellow fluid since yesterday. " * 60  # 3,300 characters
+    words = {"why": FEVER, "source": "free_text", "text": long}
+    view = card(flag(1, evidence=words), flag(2, evidence=words),
+                answers=(answer("note", long), answer("leg_pain", 8)))  # fmt: skip
+    text = card_text(view, SURVEY, LONDON)
+    assert len(text) <= 4096
+    assert text.endswith("Raised 02 Mar 09:00")  # the history is never cut
+    assert "• Leg pain 8" in text
+    short = card(answers=(answer("note", long[:2900]),))
+    assert long[:2900].strip() in card_text(short, SURVEY, LONDON)  # in full when it fits

@@ -303,3 +303,42 @@ def test_an_unreachable_bot_api_leaves_the_card_and_says_so(
     assert result.stdout == (
         "Acknowledged flag #1.\nThe card in the nurse group was not updated (see the log).\n"
     )
+
+
+async def _recovered_leg_pain(w: NurseWorld) -> None:
+    await w.raise_flags({"leg_pain": 8}, day=1)
+    await w.raise_flags({"leg_pain": 2}, day=28)
+
+
+def test_flag_resolve_recovered_resolves_flags_whose_answer_recovered(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    world(_recovered_leg_pain)
+    result = invoke(settings, clock, "flag", "resolve-recovered", "--by", "Li Wei")
+    assert (result.exit_code, result.stdout) == (
+        0, "Resolved 1 flag whose answer has recovered.\n",
+    )  # fmt: skip
+
+    async def check(w: NurseWorld) -> None:
+        flag = await w.flag(1)
+        assert (flag.status, flag.resolved_by, flag.resolution_note) == (
+            "resolved", "Li Wei", "Answer has recovered: Leg pain 2 since day 28",
+        )  # fmt: skip
+
+    world(check)
+    again = invoke(settings, clock, "flag", "resolve-recovered", "--by", "Li Wei")
+    assert (again.exit_code, again.stderr) == (2, "Error: No flag has a recovered answer.\n")
+
+
+async def _a_note(w: NurseWorld) -> None:
+    await w.raise_flags({"note": "The dressing is wet\nwith yellow fluid"})
+
+
+def test_flags_shows_the_patients_note(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    world(_a_note)
+    listed = invoke(settings, clock, "flags")
+    assert listed.stdout.splitlines()[1].endswith(
+        "Note for the nurse: “The dressing is wet with yellow fluid”"
+    )

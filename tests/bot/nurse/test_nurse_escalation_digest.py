@@ -1,4 +1,5 @@
-"""Unacknowledged red flags are posted again once; amber and info go to a daily digest."""
+"""A card with an unacknowledged red flag is posted again once; the daily digest has one
+line per patient with unresolved flags, and no digest is posted when there are none."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ async def test_an_unacknowledged_red_flag_is_escalated_once_after_15_minutes(
     assert again.message_id != first
     assert again.text is not None
     assert again.text.split("\n")[:2] == [
-        MENTION, "🔴 RED · flag #1 · patient P-001 · day 1 post-op",
+        MENTION, "🔴 RED · card #1 · patient P-001 · day 1 post-op",
     ]  # fmt: skip
     assert again.text.endswith(
         "Raised 02 Mar 09:00\n⚠️ Escalated 02 Mar 09:15 (not acknowledged within 15 min)"
@@ -52,9 +53,10 @@ async def test_an_unacknowledged_red_flag_is_escalated_once_after_15_minutes(
         h.clock.advance(dt.timedelta(minutes=minutes))
         assert await h.service.escalate_due() == 0
     assert len(h.sandbox.transcript(GROUP).messages) == 2
-    assert [e.detail for e in await h.audit("flag.escalated")] == [
-        {"chat": GROUP, "message": again.message_id, "minutes": 15}
-    ]
+    assert [e.detail for e in await h.audit("card.escalated")] == [
+        {"chat": GROUP, "message": again.message_id, "minutes": 15, "level": "red",
+         "flags": [1], "patient": "P-001"}
+    ]  # fmt: skip
 
     # acknowledging edits the newest card, which now says who acted
     await h.sandbox.press_button(GROUP, "Acknowledge", user_id=ANNA, message_id=again.message_id)
@@ -118,6 +120,24 @@ async def _digest_flags(h: NurseHarness) -> None:
     await h.raise_flags({"numbness": "worse"}, ref="P-002")
 
 
+async def test_two_red_items_in_one_check_in_escalate_once(nurse_harness: NurseHarness) -> None:
+    h = nurse_harness
+    flags = await h.raise_flags({"red_flags": ["fever", "wound"]})
+    await h.service.notify_new_flags([f.id for f in flags])
+    card = await h.next_message(GROUP)
+    assert card.text is not None and card.text.split("\n")[1:3] == [
+        "🔴 Red flag: fever of 38 °C or more, or chills",
+        "🔴 Red flag: wound red, hot, swollen, leaking or opening",
+    ]
+    h.clock.advance(dt.timedelta(minutes=15))
+    assert await h.service.escalate_due() == 1
+    assert await h.service.escalate_due() == 0
+    assert len(h.sandbox.transcript(GROUP).messages) == 2
+    assert [(f.escalated_at is not None) for f in [await h.flag(1), await h.flag(2)]] == [
+        True, True,
+    ]  # fmt: skip
+
+
 async def test_digest_goes_out_once_per_ward_day_from_digest_at(
     nurse_harness: NurseHarness,
 ) -> None:
@@ -129,15 +149,12 @@ async def test_digest_goes_out_once_per_ward_day_from_digest_at(
     assert await h.service.digest_due() is True
     digest = await h.next_message(GROUP)
     assert digest.text == (
-        "Daily digest, 03 Mar 2026: amber and info flags: 🔴 0 · 🟠 2 · 🔵 1\n"
-        "🟠 #2 P-001 day 1: Leg pain 7 or more — open, 23 h\n"
-        "🟠 #4 P-002 day 1: Numbness or tingling worse than before the operation — open, 20 h\n"
-        "🔵 #3 P-001 day 1: Note for the nurse — open, 23 h\n"
-        "Tap a flag to open its card.\n"
-        "\n"
-        "🔴 1 red flag also open: see /flags."
+        "Daily digest, 03 Mar 2026: 2 patients · 🔴 1 · 🟠 2 · 🔵 1 unresolved flags\n"
+        "🔴 P-001 day 1: Red flag: fever of 38 °C or more, or chills; Leg pain 7 or more "
+        "(+1 more) — open, 23 h\n"
+        "🟠 P-002 day 1: Numbness or tingling worse than before the operation — open, 20 h"
     )
-    assert digest.button_labels == ("🟠 #2 P-001", "🟠 #4 P-002", "🔵 #3 P-001")
+    assert digest.button_labels == ("🔴 P-001", "🟠 P-002")
 
     for later in (dt.timedelta(minutes=1), dt.timedelta(hours=15)):  # 08:31, 23:31
         h.clock.advance(later)
@@ -152,8 +169,44 @@ async def test_digest_goes_out_once_per_ward_day_from_digest_at(
     assert info.notified_at == dt.datetime(2026, 3, 3, 8, 30, tzinfo=dt.UTC)
 
 
+async def test_a_digest_orders_patients_by_urgency_and_agrees_with_itself(
+    nurse_harness: NurseHarness,
+) -> None:
+    h = nurse_harness
+    await h.raise_flags({"note": "Can I shower?"}, ref="P-003")
+    await h.raise_flags({"leg_pain": 9}, ref="P-004")
+    h.clock.advance(dt.timedelta(hours=1))
+    await h.raise_flags({"red_flags": ["calf"]}, ref="P-005")
+    await h.raise_flags({"leg_pain": 8}, ref="P-006")
+    await h.service.acknowledge(2, Nurse("Anna Lee", ANNA))  # P-004's amber flag
+    h.clock.set(dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC))
+    assert await h.service.digest_due() is True
+    digest = await h.next_message(GROUP, "Daily digest")
+    assert digest.text is not None
+    lines = digest.text.split("\n")
+    assert lines[0] == "Daily digest, 03 Mar 2026: 4 patients · 🔴 1 · 🟠 2 · 🔵 1 unresolved flags"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "🔴 P-005 day 1", "🟠 P-006 day 1", "🟠 P-004 day 1", "🔵 P-003 day 1",
+    ]  # fmt: skip
+    assert lines[3].endswith("— acknowledged, 24 h")
+
+
+async def test_no_digest_when_nothing_is_unresolved(nurse_harness: NurseHarness) -> None:
+    h = nurse_harness
+    flags = await h.raise_flags({"leg_pain": 9})
+    await h.service.resolve(flags[0].id, Nurse("Anna Lee", ANNA), outcome="fine")
+    await h.service.notify_pending()
+    posted = len(h.sandbox.transcript(GROUP).messages)
+    h.clock.set(dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC))
+    assert await h.service.digest_due() is False
+    assert await h.service.digest_due() is False
+    assert len(h.sandbox.transcript(GROUP).messages) == posted
+    assert [e.detail["patients"] for e in await h.audit("digest.sent")] == [0]
+
+
 async def test_digest_time_is_ward_time(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
+    await h.raise_flags({"note": "Can I shower?"})
     settings = h.settings.model_copy(update={"default_timezone": "Asia/Shanghai"})
     service = NurseService(h.sessions, h.survey, settings, h.clock, TelegramTransport(h.bot))
     h.clock.set(dt.datetime(2026, 3, 3, 0, 29, tzinfo=dt.UTC))  # 08:29 in Shanghai
@@ -161,22 +214,31 @@ async def test_digest_time_is_ward_time(nurse_harness: NurseHarness) -> None:
     h.clock.set(dt.datetime(2026, 3, 3, 0, 30, tzinfo=dt.UTC))
     assert await service.digest_due() is True
     digest = await h.next_message(GROUP)
-    assert digest.text == "Daily digest, 03 Mar 2026: amber and info flags\nNo open flags."
+    assert digest.text == (
+        "Daily digest, 03 Mar 2026: 1 patient · 🔴 0 · 🟠 0 · 🔵 1 unresolved flags\n"
+        "🔵 P-001 day 1: Note for the nurse — open, 15 h"
+    )
+    assert digest.buttons == ()  # an info note alone has no card
 
 
-async def test_a_digest_button_opens_the_flag_card(nurse_harness: NurseHarness) -> None:
+async def test_a_digest_button_opens_the_card(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
     await _digest_flags(h)
     h.clock.set(dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC))
     await h.service.digest_due()
     await h.next_message(GROUP, "Daily digest")
-    await h.sandbox.press_button(GROUP, "🔵 #3 P-001", user_id=ANNA)
+    await h.sandbox.press_button(GROUP, "🔴 P-001", user_id=ANNA)
     card = await h.next_message(GROUP)
     assert card.text == (
-        "🔵 INFO · flag #3 · patient P-001 · day 1 post-op\n"
-        "Note for the nurse\n"
-        "给护士的留言\n"
-        "Note from the patient: “Can I shower?”\n"
+        "🔴 RED · card #1 · patient P-001 · day 1 post-op\n"
+        "🔴 Red flag: fever of 38 °C or more, or chills\n"
+        "🟠 Leg pain 7 or more\n"
+        "🔵 Note for the nurse\n"
+        "\n"
+        "Answers:\n"
+        "• Leg pain 8\n"
+        "• Red-flag symptoms: Fever of 38 °C or more, or chills\n"
+        "• Note from the patient: “Can I shower?”\n"
         "\n"
         "Raised 02 Mar 09:00"
     )
@@ -185,6 +247,7 @@ async def test_a_digest_button_opens_the_flag_card(nurse_harness: NurseHarness) 
 
 async def test_a_failed_digest_is_sent_at_the_next_sweep(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
+    await h.raise_flags({"note": "Can I shower?"})
     h.clock.set(dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC))
     h.sandbox.faults.add("sendMessage", "500", chat_id=GROUP, times=1)
     await h.service.sweep()

@@ -47,10 +47,17 @@ async def test_a_red_flag_answer_is_carded_in_the_nurse_group_at_once(
 
     card = await h.next_message(GROUP)
     assert card.text == (
-        "🔴 RED · flag #1 · patient P-001 · day 1 post-op\n"
-        "Red flag: new weakness in a leg or foot, foot drop or falls\n"
-        "红色警报：新出现腿或脚无力、足下垂或摔倒\n"
-        "Reported: New weakness in a leg or foot, a dragging foot, or a fall\n"
+        "🔴 RED · card #1 · patient P-001 · day 1 post-op\n"
+        "🔴 Red flag: new weakness in a leg or foot, foot drop or falls\n"
+        "\n"
+        "Answers:\n"
+        "• Leg pain 6; before surgery 8\n"
+        "• Back pain 5; before surgery 5\n"
+        "• Numbness: I have none\n"
+        "• Walking distance Less than 50 m (“30 m”) — before surgery Less than 50 m"
+        " (same as before surgery)\n"
+        "• Overall change since surgery: Much better\n"
+        "• Red-flag symptoms: New weakness in a leg or foot, a dragging foot, or a fall\n"
         "\n"
         "Raised 03 Mar 09:00"
     )
