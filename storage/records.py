@@ -14,6 +14,7 @@ __all__ = [
     "CheckinRecord",
     "EnrolmentRecord",
     "FlagRecord",
+    "NurseDialogueRecord",
     "PatientRecord",
 ]
 
@@ -82,6 +83,8 @@ class CheckinRecord:
     completed_at: dt.datetime | None
     message_id: int | None
     recalled: bool
+    last_error: str | None = None
+    """Why a missed check-in was missed (None: sent and not answered), or a send error."""
 
     @classmethod
     def of(cls, row: models.Checkin) -> CheckinRecord:
@@ -90,7 +93,7 @@ class CheckinRecord:
             tuple(dt.datetime.fromisoformat(t) for t in row.reminder_times or ()),
             row.status, row.position, row.draft, row.answered_by, row.reminder_count,
             row.next_reminder_at, row.sent_at, row.started_at, row.completed_at, row.message_id,
-            row.recalled,
+            row.recalled, row.last_error,
         )  # fmt: skip
 
 
@@ -157,3 +160,19 @@ class AuditRecord:
     @classmethod
     def of(cls, row: models.AuditEvent) -> AuditRecord:
         return cls(row.id, row.at, row.actor, row.action, row.entity, row.entity_id, row.detail)
+
+
+@dataclass(frozen=True)
+class NurseDialogueRecord:
+    """A nurse's dialogue in progress: which one (``kind``), at which ``step``, answers so far."""
+
+    chat_id: int
+    user_id: int
+    kind: str
+    step: str
+    data: dict[str, Any]
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: models.NurseDialogue) -> NurseDialogueRecord:
+        return cls(row.chat_id, row.user_id, row.kind, row.step, dict(row.data), row.updated_at)
