@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     emergency_number: str = "120"
     nurse_chat_id: int | None = None
     nurse_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    nurse_language: Literal["en", "zh-Hans"] = "en"
+    """The nurse side's language where a nurse's own is not known (``en`` or ``zh-Hans``)."""
     escalate_after_minutes: float = Field(default=15, gt=0)
     digest_at: str = "08:30"
     invite_ttl_days: int = Field(default=30, gt=0)
@@ -60,6 +62,14 @@ class Settings(BaseSettings):
             return frozenset(
                 int(part) for part in value.replace(";", ",").split(",") if part.strip()
             )
+        return value
+
+    @field_validator("nurse_language", mode="before")
+    @classmethod
+    def _nurse_language(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            code = value.strip().casefold().replace("_", "-")
+            return "zh-Hans" if code.startswith("zh") else "en" if code.startswith("en") else value
         return value
 
     @field_validator("default_timezone")
