@@ -32,9 +32,11 @@ from bot.settings import Settings
 from storage.nurse_state import end_dialogue, get_dialogue, save_dialogue
 from surveys.model import Language
 
-__all__ = ["KIND", "EnrolDialogue", "Say"]
+__all__ = ["IDLE_LIMIT", "KIND", "EnrolDialogue", "Say"]
 
 KIND: Final = "enroll"
+IDLE_LIMIT: Final = dt.timedelta(hours=1)
+"""A dialogue left this long is over: the nurse's next message is an ordinary one."""
 LANGUAGE_BUTTONS: Final = ("English", "中文")
 
 Keys = tuple[tuple[str, ...], ...]
@@ -100,6 +102,9 @@ class EnrolDialogue:
         async with self._sessions() as session:
             dialogue = await get_dialogue(session, chat_id, nurse.user_id)
         if dialogue is None or dialogue.kind != KIND:
+            return None
+        if self._clock.now() - dialogue.updated_at > IDLE_LIMIT:
+            await self._end(chat_id, nurse)
             return None
         language = await self._languages.of(nurse)
         step = _STEPS.get(dialogue.step)

@@ -34,10 +34,11 @@ from bot.nurse import cards
 from bot.nurse._loading import load_cohort, load_patient
 from bot.nurse.access import Nurse, NurseAccess, NurseDirectory
 from bot.nurse.chart import chart_data, render_chart
+from bot.nurse.checkin_now import bring_checkin_forward
 from bot.nurse.language import NurseLanguages
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
-from bot.nurse.summary import patient_text, point_name
+from bot.nurse.summary import patient_text
 from bot.nurse.texts import NT
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
 from bot.services.enrolment import enrol_patient
@@ -45,9 +46,8 @@ from bot.services.replies import Edit, Outgoing
 from bot.services.transport import DeliveryError, RetryLater, Transport
 from bot.settings import Settings
 from storage.audit import list_audit, record_audit
-from storage.checkins import checkins_for_enrolment, open_checkin, update_checkin
 from storage.flags import claim_card, get_flag, list_flags, release_card, set_flag
-from storage.patients import active_enrolment, patient_by_ref
+from storage.patients import patient_by_ref
 from storage.records import FlagRecord
 from surveys.model import Language, Survey
 
@@ -585,42 +585,12 @@ class NurseService:
         """
         if not await self.authorize(nurse, "checkin.now"):
             return ActionResult(False, NT.refused.get(language))
-        say, now = language, self._clock.now()
-        async with self._sessions.begin() as session:
-            patient = await patient_by_ref(session, ref.strip())
-            enrolment = await active_enrolment(session, patient.id) if patient else None
-            if patient is None or enrolment is None:
-                return ActionResult(False, NT.checkin_unknown.format(say, ref=ref.strip()))
-            if patient.chat_id is None:
-                return ActionResult(False, NT.checkin_not_linked.format(say, ref=patient.ref))
-            if patient.status != "active" or enrolment.status != "active":
-                status = _status_word(patient.status, say)
-                return ActionResult(
-                    False, NT.checkin_not_active.format(say, ref=patient.ref, status=status)
-                )
-            current = await open_checkin(session, enrolment.id, self._clock.now())
-            if current is not None:
-                point = _point(current.day, say)
-                return ActionResult(
-                    False, NT.checkin_open.format(say, ref=patient.ref, point=point)
-                )
-            planned = [c for c in await checkins_for_enrolment(session, enrolment.id)
-                       if c.status == "scheduled"]  # fmt: skip
-            if not planned:
-                return ActionResult(False, NT.checkin_none_left.format(say, ref=patient.ref))
-            checkin = min(planned, key=lambda c: (c.due_at, c.id))
-            if checkin.due_at > now:
-                await update_checkin(session, checkin.id, expect_status=("scheduled",),
-                                     due_at=now)  # fmt: skip
-            await record_audit(
-                session, at=now, actor=nurse.actor, action="checkin.sent_now", entity="checkin",
-                entity_id=checkin.id, detail={"patient": patient.ref, "spec": checkin.spec_id,
-                                              "planned_for": checkin.due_at.isoformat()},
-            )  # fmt: skip
-        if self._dispatch_now is not None:
+        done, message = await bring_checkin_forward(
+            self._sessions, self._clock, nurse, ref, language
+        )
+        if done and self._dispatch_now is not None:
             await self._dispatch_now()
-        point = _point(checkin.day, say)
-        return ActionResult(True, NT.checkin_sent.format(say, point=point, ref=patient.ref))
+        return ActionResult(done, message)
 
     async def checkin_now(self, chat_id: int, nurse: Nurse, ref: str) -> None:
         """``/checkin CODE``: as :meth:`send_checkin_now`, answered in ``chat_id``."""
@@ -668,18 +638,6 @@ class NurseService:
             checkins=len(enrolled.checkins),
             recalled_baseline=enrolled.recalled_baseline,
         )
-
-
-def _point(day: int | None, language: Language) -> str:
-    """``day 7`` / ``术后第7天`` as it reads inside a sentence."""
-    name = point_name(day, language)
-    return name.lower() if language == "en" else name
-
-
-def _status_word(status: str, language: Language) -> str:
-    words = {"paused": NT.status_paused, "withdrawn": NT.status_withdrawn,
-             "active": NT.status_active, "unreachable": NT.status_unreachable}  # fmt: skip
-    return words[status].get(language) if status in words else status
 
 
 def _already(flag: FlagRecord) -> str:

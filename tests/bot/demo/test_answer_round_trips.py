@@ -30,6 +30,7 @@ SHOWN = "UPDATE checkin SET message_id"
 AUDIT = "INSERT INTO audit_event"
 FLAGS = "SELECT flag.id"
 NEXT_DUE = "SELECT min(checkin.due_at)"
+DIALOGUE = "SELECT nurse_dialogue"  # typed text may answer a nurse's /enroll dialogue
 
 Step = Callable[[DemoSession], Awaitable[None]]
 
@@ -44,7 +45,7 @@ def type_(text: str) -> Step:
 
 BASELINE = [
     (tap("7"), [SEEN_ONCE, PATIENT, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
-    (type_("5"), [SEEN_ONCE, PATIENT, OPEN, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
+    (type_("5"), [DIALOGUE, SEEN_ONCE, PATIENT, OPEN, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
     (tap("No"), [SEEN_ONCE, PATIENT, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
     (
         tap("Less than 50 m"),

@@ -19,6 +19,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.clock import FakeClock
+from bot.nurse.enrol_dialogue import IDLE_LIMIT
 from bot.nurse.service import NurseService
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, SentMessage
 from bot.services.conversation import ConversationService
@@ -42,6 +43,7 @@ class TwoProcesses:
     processes: tuple[Application, Application]  # type: ignore[type-arg]
     reader: Bot
     settings: Settings
+    clock: FakeClock
     offset: int = 0
 
     async def to(self, which: int) -> None:
@@ -92,7 +94,7 @@ async def two_processes(db_url: str) -> AsyncIterator[TwoProcesses]:
             processes.append(application)
         reader = Bot(DEFAULT_TOKEN, base_url=sandbox.base_url)
         await stack.enter_async_context(reader)
-        yield TwoProcesses(sandbox, (processes[0], processes[1]), reader, settings)
+        yield TwoProcesses(sandbox, (processes[0], processes[1]), reader, settings, clock)
 
 
 async def test_enroll_dialogue_alternating_between_two_processes(
@@ -167,5 +169,17 @@ async def test_cancel_in_the_other_process_ends_the_dialogue(two_processes: TwoP
     assert (await w.reply(ANNA)).text == "Enrolment cancelled. Nothing was saved."
     await w.sandbox.send_text(ANNA, "P-002")  # no dialogue any more: the patient side answers
     await w.to(0)
+    reply = await w.reply(ANNA)
+    assert reply.text is not None and "invite link" in reply.text
+
+
+async def test_a_dialogue_left_for_over_an_hour_is_over(two_processes: TwoProcesses) -> None:
+    w = two_processes
+    await w.sandbox.send_command(ANNA, "enroll")
+    await w.to(0)
+    await w.reply(ANNA)
+    w.clock.advance(IDLE_LIMIT + dt.timedelta(seconds=1))
+    await w.sandbox.send_text(ANNA, "P-003")  # not taken as the reference code any more
+    await w.to(1)
     reply = await w.reply(ANNA)
     assert reply.text is not None and "invite link" in reply.text
