@@ -44,10 +44,10 @@ class Settings(BaseSettings):
     emergency_number: str = "120"
     nurse_chat_id: int | None = None
     nurse_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    nurse_language: Literal["en", "zh-Hans"] = "en"
+    """The nurse side's language (cards, digest, and nurses whose own is not known)."""
     escalate_after_minutes: float = Field(default=15, gt=0)
     digest_at: str = "08:30"
-    nurse_language: Literal["en", "zh-Hans"] = "en"
-    """Language of nurse cards and the digest: ``en`` or ``zh-Hans``."""
     invite_ttl_days: int = Field(default=30, gt=0)
     callback_secret: SecretStr | None = None
     webhook_secret: SecretStr | None = None
@@ -64,6 +64,14 @@ class Settings(BaseSettings):
             return frozenset(
                 int(part) for part in value.replace(";", ",").split(",") if part.strip()
             )
+        return value
+
+    @field_validator("nurse_language", mode="before")
+    @classmethod
+    def _nurse_language(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            code = value.strip().casefold().replace("_", "-")
+            return "zh-Hans" if code.startswith("zh") else "en" if code.startswith("en") else value
         return value
 
     @field_validator("default_timezone")

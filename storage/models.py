@@ -299,3 +299,29 @@ class NurseCardMessage(Base):
         ForeignKey("nurse_card.id", ondelete="CASCADE"), index=True
     )
     mode: Mapped[str] = mapped_column(String(16), default="card")
+
+
+class NurseDialogue(Base):
+    """A nurse's multi-step dialogue in one chat (e.g. /enroll): its step and answers so far.
+
+    Kept in the database so any bot process can take the next message; one per chat and user.
+    """
+
+    __tablename__ = "nurse_dialogue"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime]
+
+
+class NursePreference(Base):
+    """What a nurse chose for themselves (the language of the nurse side), by Telegram user."""
+
+    __tablename__ = "nurse_preference"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime]

@@ -15,6 +15,7 @@ __all__ = [
     "EnrolmentRecord",
     "FlagRecord",
     "NurseCardRecord",
+    "NurseDialogueRecord",
     "PatientRecord",
 ]
 
@@ -83,6 +84,8 @@ class CheckinRecord:
     completed_at: dt.datetime | None
     message_id: int | None
     recalled: bool
+    last_error: str | None = None
+    """Why a missed check-in was missed (None: sent and not answered), or a send error."""
 
     @classmethod
     def of(cls, row: models.Checkin) -> CheckinRecord:
@@ -91,7 +94,7 @@ class CheckinRecord:
             tuple(dt.datetime.fromisoformat(t) for t in row.reminder_times or ()),
             row.status, row.position, row.draft, row.answered_by, row.reminder_count,
             row.next_reminder_at, row.sent_at, row.started_at, row.completed_at, row.message_id,
-            row.recalled,
+            row.recalled, row.last_error,
         )  # fmt: skip
 
 
@@ -181,3 +184,19 @@ class NurseCardRecord:
             row.id, row.patient_id, row.source_key, row.checkin_id, row.created_at, row.version,
             row.rendered_version, row.chat_id, row.message_id, row.posted_at, row.escalated_at,
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NurseDialogueRecord:
+    """A nurse's dialogue in progress: which one (``kind``), at which ``step``, answers so far."""
+
+    chat_id: int
+    user_id: int
+    kind: str
+    step: str
+    data: dict[str, Any]
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: models.NurseDialogue) -> NurseDialogueRecord:
+        return cls(row.chat_id, row.user_id, row.kind, row.step, dict(row.data), row.updated_at)

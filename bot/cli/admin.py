@@ -19,12 +19,14 @@ from bot.cli.root import (
     EXIT_FAILED,
     CliApp,
     CliError,
+    app_of,
     configured_survey,
     database_engine,
     open_database,
     pass_app,
     run,
 )
+from bot.nurse.statuses import patient_state, point_status
 from bot.services.enrolment import (
     DEFAULT_PROCEDURE,
     Enrolment,
@@ -36,6 +38,7 @@ from bot.services.enrolment import (
     enrol_patient,
     list_enrolled,
     new_invite,
+    parse_date,
 )
 from storage.db import upgrade
 from storage.records import CheckinRecord
@@ -45,17 +48,24 @@ __all__ = ["db", "enroll", "invite", "patients", "reschedule", "surveys"]
 
 
 class _Date(click.ParamType[dt.date]):
-    name = "YYYY-MM-DD"
+    """A date as :func:`~bot.services.enrolment.parse_date` reads it (2025-03-10,
+    2025/3/10, 2025年3月10日, 3月10日 for this year…)."""
+
+    name = "DATE"
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        try:
-            return dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(f"{value!r} is not a date like 2025-03-14", param, ctx)
+        today = dt.date.today()
+        if ctx is not None:
+            app = app_of(ctx)
+            today = app.clock.now().astimezone(ZoneInfo(app.settings.default_timezone)).date()
+        found = parse_date(str(value), today)
+        if found is None:
+            self.fail(f"{value!r} is not a date like 2025-03-14 or 2025年3月14日", param, ctx)
+        return found
 
 
 _DATE = _Date()
@@ -105,6 +115,27 @@ def _checkin_json(checkin: CheckinRecord) -> dict[str, Any]:
 
 def _next_json(checkin: CheckinRecord) -> dict[str, str]:
     return {"spec_id": checkin.spec_id, "due_at": checkin.due_at.isoformat()}
+
+
+def _outcome(checkin: CheckinRecord) -> str:
+    """``answered``, ``missed``, ``paused``, ``invite not opened``…"""
+    if checkin.status == "completed":
+        return "answered"
+    return point_status(checkin.status, checkin.last_error) or checkin.status
+
+
+def _last(checkin: CheckinRecord | None) -> dict[str, Any] | None:
+    if checkin is None:
+        return None
+    return {"spec_id": checkin.spec_id, "day": checkin.day, "outcome": _outcome(checkin)}
+
+
+def _last_text(checkin: CheckinRecord | None) -> str:
+    """``day 7: paused``, ``baseline: answered``, or ``-``."""
+    if checkin is None:
+        return "-"
+    name = "baseline" if checkin.day is None else f"day {checkin.day}"
+    return f"{name}: {_outcome(checkin)}"
 
 
 def _enrolment_error(exc: EnrolmentError) -> CliError:
@@ -179,7 +210,12 @@ def surveys_check(app: CliApp, file: Path | None) -> None:
 
 @click.command()
 @click.option("--ref", required=True, help="Pseudonymous study code, never a name.")
-@click.option("--surgery-date", required=True, type=_DATE, help="YYYY-MM-DD")
+@click.option(
+    "--surgery-date",
+    required=True,
+    type=_DATE,
+    help="2025-03-10, 2025/3/10, 2025年3月10日 or 3月10日 (this year).",
+)
 @click.option("--language", default="en", show_default=True, help="en or zh-Hans (zh, 中文).")
 @click.option("--timezone", default=None, help="Area/City; default FOLLOWUP_DEFAULT_TIMEZONE.")
 @click.option("--caregiver/--no-caregiver", default=False, help="A relative helps answering.")
@@ -283,7 +319,7 @@ def invite(app: CliApp, ref: str, as_json: bool) -> None:
 
 @click.command()
 @click.option("--ref", required=True, help="The patient's study code.")
-@click.option("--surgery-date", required=True, type=_DATE, help="New date, YYYY-MM-DD.")
+@click.option("--surgery-date", required=True, type=_DATE, help="New date, as for enroll.")
 @pass_app
 def reschedule(app: CliApp, ref: str, surgery_date: dt.date) -> None:
     """Move the surgery date; check-ins not sent yet are planned again."""
@@ -327,6 +363,8 @@ def patients(app: CliApp, as_json: bool) -> None:
                         "status": p.status,
                         "surgery_date": None if p.surgery_date is None else str(p.surgery_date),
                         "day_post_op": p.day_post_op,
+                        "state": patient_state(p.status, p.linked),
+                        "last_checkin": _last(p.last_checkin),
                         "next_checkin": None
                         if p.next_checkin is None
                         else _next_json(p.next_checkin),
@@ -345,14 +383,16 @@ def patients(app: CliApp, as_json: bool) -> None:
             p.language,
             p.timezone,
             "yes" if p.linked else "no",
-            p.status,
+            patient_state(p.status, p.linked),
             str(p.surgery_date or "-"),
             "-" if p.day_post_op is None else str(p.day_post_op),
+            _last_text(p.last_checkin),
             "-"
             if p.next_checkin is None
             else f"{p.next_checkin.spec_id} {_local(p.next_checkin.due_at, p.timezone)}",
         )
         for p in listed
     ]
-    header = ("ref", "lang", "timezone", "linked", "status", "surgery", "day", "next check-in")
+    header = ("ref", "lang", "timezone", "linked", "status", "surgery", "day", "last check-in",
+              "next check-in")  # fmt: skip
     click.echo(_table(header, rows))

@@ -254,7 +254,9 @@ def report(app: CliApp, as_json: bool) -> None:
     async def build() -> tuple[str, dict[str, Any]]:
         async with _service(app) as service:
             found = await service.report()
-        text = cohort_text(found.survey, found.cohort, found.patients)
+        zone = ZoneInfo(app.settings.default_timezone)
+        today = app.clock.now().astimezone(zone).date()
+        text = cohort_text(found.survey, found.cohort, found.patients, today)
         return text, cohort_json(found.cohort, found.patients)
 
     text, data = run(build())

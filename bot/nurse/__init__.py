@@ -8,6 +8,8 @@ Transport-independent (no Telegram imports): messages go out through
 from __future__ import annotations
 
 from bot.nurse.access import Nurse, NurseAccess, NurseDirectory
+from bot.nurse.enrol_dialogue import EnrolDialogue, Say
+from bot.nurse.language import NurseLanguages
 from bot.nurse.service import (
     CARD_LEVELS,
     NURSE_KIND,
@@ -23,10 +25,13 @@ __all__ = [
     "NURSE_KIND",
     "ActionResult",
     "CohortReport",
+    "EnrolDialogue",
     "Invitation",
     "Nurse",
     "NurseAccess",
     "NurseDirectory",
+    "NurseLanguages",
     "NurseService",
     "PatientView",
+    "Say",
 ]

@@ -32,7 +32,9 @@ async def _recovery(
     for checkin in checkins:
         if checkin.status == "completed":
             answers[checkin.id] = await current_answers(session, checkin.id)
-    return PatientRecovery(patient, enrolment, trajectory(survey, patient.ref, checkins, answers))
+    found = trajectory(survey, patient.ref, checkins, answers, patient_status=patient.status,
+                       linked=patient.chat_id is not None)  # fmt: skip
+    return PatientRecovery(patient, enrolment, found)
 
 
 async def load_patient(session: AsyncSession, survey: Survey, ref: str) -> PatientRecovery | None:

@@ -8,34 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import zoneinfo
+
+from bot.services.enrolment import parse_date
 
 __all__ = ["parse_surgery_date", "parse_timezone", "parse_yes_no"]
 
-_DMY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 _RELATIVE = {"today": 0, "今天": 0, "yesterday": 1, "昨天": 1, "tomorrow": -1, "明天": -1}
-_YES = {"yes", "y", "是", "是的", "有", "对"}
-_NO = {"no", "n", "否", "不", "没有", "不是"}
+_YES = {"yes", "y", "是", "是的", "有", "对", "会", "要"}
+_NO = {"no", "n", "否", "不", "没有", "不是", "不会", "不要"}
 
 
 def parse_surgery_date(text: str, today: dt.date) -> dt.date | None:
-    """``2026-03-02``, ``2.3.2026`` / ``02/03/2026`` (day first), ``today``, ``yesterday``."""
+    """``today`` / ``yesterday`` (今天 / 昨天), else any form :func:`parse_date` reads."""
     cleaned = text.strip().casefold()
     if cleaned in _RELATIVE:
         return today - dt.timedelta(days=_RELATIVE[cleaned])
-    try:
-        return dt.date.fromisoformat(cleaned)
-    except ValueError:
-        pass
-    found = _DMY.fullmatch(cleaned)
-    if found is None:
-        return None
-    day, month, year = (int(part) for part in found.groups())
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+    return parse_date(cleaned, today)
 
 
 @functools.cache

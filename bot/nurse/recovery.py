@@ -8,6 +8,7 @@ rule for leg pain, so a ward that tunes the rule tunes the report too.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,6 +81,9 @@ class TimePoint:
     measures: Measures
     answered_by: str | None = None
     recalled: bool = False
+    reason: str | None = None
+    """Why a missed check-in was missed: None (sent, not answered), ``paused``, ``not linked``…"""
+    answered_at: dt.datetime | None = None
 
     @property
     def answered(self) -> bool:
@@ -93,6 +97,8 @@ class Trajectory:
     points: tuple[TimePoint, ...]
     mic: Mic
     category_ids: tuple[str, ...]
+    patient_status: str = "active"
+    linked: bool = True
 
     @property
     def follow_ups(self) -> tuple[TimePoint, ...]:
@@ -210,6 +216,9 @@ def trajectory(
     ref: str,
     checkins: Iterable[CheckinRecord],
     answers: Mapping[int, Mapping[str, Any]],
+    *,
+    patient_status: str = "active",
+    linked: bool = True,
 ) -> Trajectory:
     """One patient's check-ins in time order; ``answers`` maps answered check-in ids."""
     ordered = sorted(checkins, key=lambda c: (c.day is not None, c.day or 0, c.due_at, c.id))
@@ -226,6 +235,8 @@ def trajectory(
             measures=measures_of(given),
             answered_by=checkin.answered_by,
             recalled=checkin.recalled,
+            reason=checkin.last_error if checkin.status == MISSED else None,
+            answered_at=checkin.completed_at if checkin.status == ANSWERED else None,
         )
         if checkin.day is None and point.answered:
             baseline = point.measures
@@ -236,6 +247,8 @@ def trajectory(
         points=tuple(points),
         mic=mic_of(survey),
         category_ids=tuple(c.id for c in survey.distance_categories),
+        patient_status=patient_status,
+        linked=linked,
     )
 
 

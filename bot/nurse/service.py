@@ -34,24 +34,26 @@ from bot.nurse import cards
 from bot.nurse._loading import load_cohort, load_patient
 from bot.nurse.access import Nurse, NurseAccess, NurseDirectory
 from bot.nurse.chart import chart_data, render_chart
+from bot.nurse.checkin_now import bring_checkin_forward
 from bot.nurse.desk import CardDesk
 from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
+from bot.nurse.language import NurseLanguages
 from bot.nurse.nurse_texts import nurse_language, t
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
-from bot.nurse.summary import patient_text, point_name
+from bot.nurse.summary import patient_text
+from bot.nurse.texts import NT
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
 from bot.services.enrolment import enrol_patient
 from bot.services.replies import Outgoing
 from bot.services.transport import DeliveryError, RetryLater, Transport
 from bot.settings import Settings
 from storage.audit import list_audit, record_audit
-from storage.checkins import checkins_for_enrolment, open_checkin, update_checkin
 from storage.flags import get_flag, list_flags, set_flag
-from storage.patients import active_enrolment, patient_by_ref
+from storage.patients import patient_by_ref
 from storage.records import FlagRecord
-from surveys.model import Survey, Text
+from surveys.model import Language, Survey
 
 __all__ = [
     "CARD_LEVELS",
@@ -70,7 +72,7 @@ NURSE_KIND: Final = "n"  # callback kind of nurse buttons; patients' kinds are o
 CARD_LEVELS: Final = ("red", "amber")
 UNRESOLVED: Final = ("open", "acknowledged")
 MAX_NOTE_CHARS: Final = 500
-REFUSED = Text("Only ward nurses can do this.", "只有病房护士可以使用这个功能。")
+REFUSED = NT.refused
 INVALID_BUTTON = "This button is no longer valid."
 
 
@@ -140,6 +142,24 @@ class NurseService:
         self._desk_lock = asyncio.Lock()  # one digest at a time in this process
         self._desk = CardDesk(sessions, survey, settings, clock, transport, self.payload,
                               nurse_language(settings.nurse_language))  # fmt: skip
+        self._languages = NurseLanguages(sessions, settings.nurse_language, clock)
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self._sessions
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def languages(self) -> NurseLanguages:
+        """The language of each nurse (their choice, their app's, or the ward's)."""
+        return self._languages
 
     # ------------------------------------------------------------------ access
 
@@ -442,17 +462,18 @@ class NurseService:
 
     async def show_flags(self, chat_id: int, nurse: Nurse) -> None:
         """Send the open-flag list with a button per flag to ``chat_id``."""
+        language = await self._languages.of(nurse)
         if not await self.authorize(nurse, "command:flags"):
-            await self._say(chat_id, self.refusal(nurse.language))
+            await self._say(chat_id, NT.refused.get(language))
             return
         flags = await self.open_flags()
-        text = cards.flag_list_text("Open flags", flags, self._clock.now(), self._desk.language,
-                                    await self.recovered_notes(flags))  # fmt: skip
+        text = cards.flag_list_text(NT.open_flags.get(language), flags, self._clock.now(),
+                                    language, await self.recovered_notes(flags))  # fmt: skip
         await self._transport.send(
             chat_id, Outgoing(text, cards.flag_list_keyboard(flags, self.payload(chat_id)))
         )
 
-    async def patient_view(self, ref: str) -> PatientView | None:
+    async def patient_view(self, ref: str, language: Language = "en") -> PatientView | None:
         """The patient's trajectory as text and chart, or None for an unknown reference."""
         async with self._sessions() as session:
             found = await load_patient(session, self._survey, ref.strip())
@@ -462,26 +483,26 @@ class NurseService:
         counts = {level: sum(1 for f in flags if f.level == level) for level in cards.LEVEL_MARK}
         zone = ZoneInfo(found.patient.timezone)
         text = patient_text(self._survey, found.patient, found.enrolment, found.trajectory,
-                            counts, self._clock.now().astimezone(zone).date())  # fmt: skip
-        png = await asyncio.to_thread(render_chart, chart_data(self._survey, found.trajectory))
+                            counts, self._clock.now().astimezone(zone).date(),
+                            language)  # fmt: skip
+        data = chart_data(self._survey, found.trajectory, language)
+        png = await asyncio.to_thread(render_chart, data)
         return PatientView(text, png, found.trajectory)
 
     async def show_patient(self, chat_id: int, nurse: Nurse, ref: str) -> None:
+        language = await self._languages.of(nurse)
         if not await self.authorize(nurse, "command:patient"):
-            await self._say(chat_id, self.refusal(nurse.language))
+            await self._say(chat_id, NT.refused.get(language))
             return
         if not ref.strip():
-            await self._say(chat_id, "Usage: /patient CODE (the patient's reference code)")
+            await self._say(chat_id, NT.patient_usage.get(language))
             return
-        view = await self.patient_view(ref)
+        view = await self.patient_view(ref, language)
         if view is None:
-            await self._say(chat_id, f"No patient with reference {ref.strip()!r}.")
+            await self._say(chat_id, NT.patient_unknown.format(language, ref=ref.strip()))
             return
         await self._transport.send(chat_id, Outgoing(view.text))
-        await self._transport.send_photo(
-            chat_id, view.chart_png,
-            "Leg pain, back pain and walking by day after surgery; dashed lines: before surgery.",
-        )  # fmt: skip
+        await self._transport.send_photo(chat_id, view.chart_png, NT.chart_caption.get(language))
 
     async def report(self) -> CohortReport:
         """Cohort summary and each patient's trajectory (for ``followup report``)."""
@@ -500,55 +521,32 @@ class NurseService:
 
     # ------------------------------------------------------------------ check-ins
 
-    async def send_checkin_now(self, nurse: Nurse, ref: str) -> ActionResult:
+    async def send_checkin_now(
+        self, nurse: Nurse, ref: str, language: Language = "en"
+    ) -> ActionResult:
         """Bring the patient's next scheduled check-in forward to now (e.g. at discharge).
 
         The scheduler sends it (quiet hours still apply); its window and reminders stay.
         """
         if not await self.authorize(nurse, "checkin.now"):
-            return ActionResult(False, self.refusal(nurse.language))
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            patient = await patient_by_ref(session, ref.strip())
-            enrolment = await active_enrolment(session, patient.id) if patient else None
-            if patient is None or enrolment is None:
-                return ActionResult(False, f"No enrolled patient with reference {ref.strip()!r}.")
-            if patient.chat_id is None:
-                return ActionResult(False, f"{patient.ref} has not opened the invite link yet.")
-            if patient.status != "active" or enrolment.status != "active":
-                return ActionResult(False, f"{patient.ref}'s check-ins are {patient.status}.")
-            current = await open_checkin(session, enrolment.id, self._clock.now())
-            if current is not None:
-                return ActionResult(False, f"{patient.ref} has a check-in open already "
-                                           f"({point_name(current.day).lower()}).")  # fmt: skip
-            planned = [c for c in await checkins_for_enrolment(session, enrolment.id)
-                       if c.status == "scheduled"]  # fmt: skip
-            if not planned:
-                return ActionResult(False, f"{patient.ref} has no check-ins left to send.")
-            checkin = min(planned, key=lambda c: (c.due_at, c.id))
-            if checkin.due_at > now:
-                await update_checkin(session, checkin.id, expect_status=("scheduled",),
-                                     due_at=now)  # fmt: skip
-            await record_audit(
-                session, at=now, actor=nurse.actor, action="checkin.sent_now", entity="checkin",
-                entity_id=checkin.id, detail={"patient": patient.ref, "spec": checkin.spec_id,
-                                              "planned_for": checkin.due_at.isoformat()},
-            )  # fmt: skip
-        if self._dispatch_now is not None:
+            return ActionResult(False, NT.refused.get(language))
+        done, message = await bring_checkin_forward(
+            self._sessions, self._clock, nurse, ref, language
+        )
+        if done and self._dispatch_now is not None:
             await self._dispatch_now()
-        name = point_name(checkin.day).lower()
-        return ActionResult(True, f"The {name} check-in goes to {patient.ref} now "
-                                  "(unless it is night-time for the patient).")  # fmt: skip
+        return ActionResult(done, message)
 
     async def checkin_now(self, chat_id: int, nurse: Nurse, ref: str) -> None:
         """``/checkin CODE``: as :meth:`send_checkin_now`, answered in ``chat_id``."""
+        language = await self._languages.of(nurse)
         if not await self.authorize(nurse, "command:checkin"):
-            await self._say(chat_id, self.refusal(nurse.language))
+            await self._say(chat_id, NT.refused.get(language))
             return
         if not ref.strip():
-            await self._say(chat_id, "Usage: /checkin CODE (the patient's reference code)")
+            await self._say(chat_id, NT.checkin_usage.get(language))
             return
-        await self._say(chat_id, (await self.send_checkin_now(nurse, ref)).message)
+        await self._say(chat_id, (await self.send_checkin_now(nurse, ref, language)).message)
 
     # ------------------------------------------------------------------ enrolment
 

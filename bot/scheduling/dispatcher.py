@@ -44,7 +44,7 @@ from bot.scheduling.counts import (
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer, Sleep
 from bot.scheduling.policy import DispatchPolicy
 from bot.scheduling.quiet import QuietZones
-from bot.scheduling.streaks import COUNTED_MISSES, UNDELIVERABLE, runs_of
+from bot.scheduling.streaks import COUNTED_MISSES, UNDELIVERABLE, missed_run_why, runs_of
 from bot.services.flagging import raise_system_flag
 from bot.services.replies import Reply
 from bot.services.transport import (
@@ -465,8 +465,7 @@ class Dispatcher:
                         for c in run
                     ],
                     "threshold": self._schedule.consecutive_missed_flag,
-                    "why": {"en": f"{len(run)} check-ins in a row were not answered.",
-                            "zh-Hans": f"连续{len(run)}次随访未完成。"},
+                    "why": missed_run_why(run),
                 },
                 dedupe_key=f"{MISSED_RULE}:{enrolment_id}:{run[0].checkin_id}",
                 now=now, checkin_id=run[-1].checkin_id,

@@ -7,7 +7,7 @@ from typing import Final
 
 from storage.dispatch import ClosedCheckin
 
-__all__ = ["COUNTED_MISSES", "UNDELIVERABLE", "runs_of"]
+__all__ = ["COUNTED_MISSES", "UNDELIVERABLE", "missed_run_why", "runs_of"]
 
 UNDELIVERABLE: Final = "undeliverable"
 
@@ -41,3 +41,18 @@ def runs_of(
             runs.append(tuple(current))
         current = []
     return runs
+
+
+def missed_run_why(run: Sequence[ClosedCheckin]) -> dict[str, str]:
+    """The flag's reason in both languages: a run the patient never started (invite not
+    opened, or consent not given) says so rather than "not answered"."""
+    count = len(run)
+    if all(c.last_error == "not linked" for c in run):
+        return {"en": f"The invite was not opened: {count} check-ins in a row were not sent.",
+                "zh-Hans": f"邀请链接未打开：连续{count}次随访未能发送。"}  # fmt: skip
+    if all(c.last_error in ("not linked", "not onboarded") for c in run):
+        return {"en": f"Never started (consent not given): {count} check-ins in a row "
+                      "were not sent.",
+                "zh-Hans": f"未开始（未同意）：连续{count}次随访未能发送。"}  # fmt: skip
+    return {"en": f"{count} check-ins in a row were not answered.",
+            "zh-Hans": f"连续{count}次随访未完成。"}  # fmt: skip

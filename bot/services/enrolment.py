@@ -49,6 +49,7 @@ __all__ = [
     "list_enrolled",
     "new_invite",
     "normalise_language",
+    "parse_date",
     "validate_ref",
 ]
 
@@ -70,6 +71,9 @@ ErrorCode: TypeAlias = Literal[
 ]
 
 _REF = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_YMD = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*[日号]?")
+_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
+_DMY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _LANGUAGES: Final[dict[str, Language]] = {
     "en": "en",
@@ -149,6 +153,31 @@ class PatientSummary:
     surgery_date: dt.date | None
     day_post_op: int | None
     next_checkin: CheckinRecord | None
+    last_checkin: CheckinRecord | None = None
+    """The latest check-in answered or closed unanswered (``last_error`` says why)."""
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def parse_date(text: str, today: dt.date) -> dt.date | None:
+    """A calendar date as people write it, or None.
+
+    Year first: ``2025-03-10``, ``2025/3/10``, ``2025.3.10``, ``2025年3月10日`` (or 号);
+    ``3月10日`` is that day of ``today``'s year; day first with a four-digit year at the
+    end: ``10.3.2025``, ``10/03/2025``. Full-width digits are read as digits.
+    """
+    cleaned = text.strip()
+    for pattern, order in ((_YMD, "ymd"), (_DMY, "dmy"), (_MD, "md")):
+        found = pattern.fullmatch(cleaned)
+        if found is None:
+            continue
+        numbers = dict(zip(order, (int(part) for part in found.groups()), strict=True))
+        try:
+            return dt.date(numbers.get("y", today.year), numbers["m"], numbers["d"])
+        except ValueError:
+            return None
+    return None
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -485,16 +514,15 @@ async def list_enrolled(
     summaries = []
     async with sessions() as session:
         for patient, enrolment in await list_patients(session):
-            surgery = day = upcoming = None
+            surgery = day = upcoming = last = None
             if enrolment is not None:
                 surgery = enrolment.surgery_date
                 day = (_local_today(clock, patient.timezone) - surgery).days
-                scheduled = [
-                    c
-                    for c in await checkins_for_enrolment(session, enrolment.id)
-                    if c.status == "scheduled"
-                ]
+                checkins = await checkins_for_enrolment(session, enrolment.id)
+                scheduled = [c for c in checkins if c.status == "scheduled"]
                 upcoming = min(scheduled, key=lambda c: c.due_at, default=None)
+                closed = [c for c in checkins if c.status in ("completed", "missed")]
+                last = max(closed, key=lambda c: (c.due_at, c.id), default=None)
             summaries.append(
                 PatientSummary(
                     ref=patient.ref,
@@ -505,6 +533,7 @@ async def list_enrolled(
                     surgery_date=surgery,
                     day_post_op=day,
                     next_checkin=upcoming,
+                    last_checkin=last,
                 )
             )
     return summaries

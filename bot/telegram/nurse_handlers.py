@@ -3,12 +3,12 @@
 Thin: pull the user, chat and text out of the update, call :class:`NurseService`, render.
 Authorisation (nurse group member or listed user id) and its audit live in the service.
 
-The /enroll dialogue is a :class:`ConversationHandler` in a private chat (an invite link
-is for one patient, so it is never posted to the group). Its state is deliberately kept in
-memory: it only collects answers before one final service call, so a restart loses at most
-a half-typed enrolment, which the nurse starts again with /enroll.
+The /enroll dialogue runs in a private chat (an invite link is for one patient, so it is
+never posted to the group) and keeps its state in the database, so the nurse's next
+message may reach any bot process (:mod:`bot.telegram.nurse_dialogue`).
 
-Wiring (in the assembly, before the patient handlers)::
+Wiring (in the assembly; group -1 takes dialogue answers, group 0 goes before the patient
+handlers)::
 
     nurse = NurseHandlers(nurse_service, settings)
     application.add_handlers(nurse.handlers())
@@ -17,13 +17,10 @@ Wiring (in the assembly, before the patient handlers)::
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Protocol
-from zoneinfo import ZoneInfo
 
 from telegram import (
     Bot,
@@ -32,8 +29,6 @@ from telegram import (
     ChatMember,
     ChatMemberRestricted,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.error import BadRequest, TelegramError
@@ -42,28 +37,22 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     JobQueue,
     MessageHandler,
     filters,
 )
 
 from bot.nurse.access import Nurse
-from bot.nurse.enrol_input import parse_surgery_date, parse_timezone, parse_yes_no
 from bot.nurse.service import NURSE_KIND, NurseService
-from bot.services.enrolment import (
-    MAX_DAYS_SINCE_SURGERY,
-    MAX_DAYS_UNTIL_SURGERY,
-    EnrolmentError,
-    normalise_language,
-    validate_ref,
-)
+from bot.nurse.texts import NT
 from bot.services.transport import DeliveryError
 from bot.settings import Settings
+from bot.telegram.nurse_dialogue import DIALOGUE_GROUP, NurseDialogueHandlers, nurse_of
 from bot.telegram.transport import translate_error
 
 __all__ = [
     "NURSE_COMMANDS",
+    "NURSE_COMMANDS_ZH",
     "NURSE_JOB",
     "NurseHandlers",
     "TelegramNurseDirectory",
@@ -80,12 +69,20 @@ NURSE_COMMANDS: Final = [
     ("checkin", "Send the next check-in now: /checkin CODE"),
     ("enroll", "Enrol a patient and get the invite QR code"),
     ("cancel", "Stop enrolling"),
+    ("language", "The bot's language with you: /language en or /language zh"),
 ]
+NURSE_COMMANDS_ZH: Final = [
+    ("flags", "未处理的提醒，红色在前"),
+    ("patient", "患者恢复情况：/patient 编号"),
+    ("checkin", "现在发送下一次随访：/checkin 编号"),
+    ("enroll", "登记患者并获取邀请二维码"),
+    ("cancel", "停止登记"),
+    ("language", "机器人对您使用的语言：/language zh 或 /language en"),
+]
+"""The same menu for nurses whose Telegram app is in Chinese."""
 PRIVATE = filters.ChatType.PRIVATE
 NOT_EDITED = ~filters.UpdateType.EDITED_MESSAGE
 PRESENT = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
-REF, DATE, LANGUAGE, TIMEZONE, CAREGIVER = range(5)
-LANGUAGE_BUTTONS = ("English", "中文")
 
 
 class TelegramNurseDirectory:
@@ -135,26 +132,8 @@ class _CardReply(filters.MessageFilter):
         )
 
 
-@dataclass
-class _Draft:
-    """Answers of one /enroll dialogue so far."""
-
-    ref: str = ""
-    surgery_date: dt.date | None = None
-    language: str = "en"
-    timezone: str = ""
-    caregiver: bool | None = None
-
-
 def _nurse(update: Update) -> Nurse:
-    user = update.effective_user
-    assert user is not None
-    name = user.full_name or user.username or str(user.id)
-    return Nurse(name=name, user_id=user.id, language=user.language_code)
-
-
-def _keyboard(*rows: tuple[str, ...]) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
+    return nurse_of(update)
 
 
 class NurseHandlers:
@@ -163,26 +142,32 @@ class NurseHandlers:
     def __init__(self, service: NurseService, settings: Settings) -> None:
         self._service = service
         self._settings = settings
-        self._drafts: dict[tuple[int, int], _Draft] = {}
+        nurse_group = (
+            filters.Chat(settings.nurse_chat_id) if settings.nurse_chat_id is not None else None
+        )
+        self._dialogues = NurseDialogueHandlers(service, nurse_group)
 
-    def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
-        """In order; add them before the patient handlers (same group)."""
+    def handlers(self) -> dict[int, Sequence[BaseHandler[Any, Any, Any]]]:
+        """By handler group: -1 (dialogue answers), 0 (before the patient handlers)."""
         where: filters.BaseFilter = PRIVATE
         if self._settings.nurse_chat_id is not None:
             where = where | filters.Chat(self._settings.nurse_chat_id)
         group = filters.ChatType.GROUPS & where
-        return [
-            CallbackQueryHandler(self.button, pattern=re.compile(rf"^{NURSE_KIND}:")),
-            self.enrol_dialogue(),
-            CommandHandler("enroll", self.enroll_in_group, filters=group & NOT_EDITED),
-            CommandHandler("flags", self.flags, filters=where & NOT_EDITED),
-            CommandHandler("patient", self.patient, filters=where & NOT_EDITED),
-            CommandHandler("checkin", self.checkin, filters=where & NOT_EDITED),
-            MessageHandler(
-                where & NOT_EDITED & filters.TEXT & ~filters.COMMAND & _CardReply(),
-                self.note,
-            ),
-        ]
+        return {
+            DIALOGUE_GROUP: self._dialogues.early(),
+            0: [
+                CallbackQueryHandler(self.button, pattern=re.compile(rf"^{NURSE_KIND}:")),
+                *self._dialogues.commands(),
+                CommandHandler("enroll", self.enroll_in_group, filters=group & NOT_EDITED),
+                CommandHandler("flags", self.flags, filters=where & NOT_EDITED),
+                CommandHandler("patient", self.patient, filters=where & NOT_EDITED),
+                CommandHandler("checkin", self.checkin, filters=where & NOT_EDITED),
+                MessageHandler(
+                    where & NOT_EDITED & filters.TEXT & ~filters.COMMAND & _CardReply(),
+                    self.note,
+                ),
+            ],
+        }
 
     # ------------------------------------------------------------------ flags
 
@@ -233,189 +218,12 @@ class NurseHandlers:
 
     # ------------------------------------------------------------------ /enroll
 
-    def enrol_dialogue(self) -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
-        answer = filters.TEXT & ~filters.COMMAND & PRIVATE & NOT_EDITED
-        return ConversationHandler(
-            entry_points=[CommandHandler("enroll", self.enroll, filters=PRIVATE & NOT_EDITED)],
-            states={
-                REF: [MessageHandler(answer, self.enroll_ref)],
-                DATE: [MessageHandler(answer, self.enroll_date)],
-                LANGUAGE: [MessageHandler(answer, self.enroll_language)],
-                TIMEZONE: [MessageHandler(answer, self.enroll_timezone)],
-                CAREGIVER: [MessageHandler(answer, self.enroll_caregiver)],
-            },
-            fallbacks=[CommandHandler("cancel", self.enroll_cancel, filters=PRIVATE)],
-            allow_reentry=True,
-            name="nurse-enroll",
-        )
-
-    def _key(self, update: Update) -> tuple[int, int]:
-        assert update.effective_chat is not None and update.effective_user is not None
-        return update.effective_chat.id, update.effective_user.id
-
-    @staticmethod
-    def _text(update: Update) -> tuple[Message, str]:
-        message = update.effective_message
-        assert message is not None
-        return message, (message.text or "").strip()
-
-    async def enroll(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Start enrolling: ask for the reference code (nurses only)."""
-        message, _text = self._text(update)
-        nurse = _nurse(update)
-        if not await self._service.authorize(nurse, "command:enroll"):
-            await message.reply_text(self._service.refusal(nurse.language))
-            return ConversationHandler.END
-        self._drafts[self._key(update)] = _Draft()
-        await message.reply_text(
-            "New enrolment. Send /cancel to stop at any time.\n"
-            "1/5 The patient's reference code (a study code, never a name):",
-            reply_markup=ReplyKeyboardRemove(),
-        )
-        return REF
-
-    async def enroll_ref(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Take the reference code; ask for the surgery date."""
-        message, text = self._text(update)
-        try:
-            ref = validate_ref(text)
-        except EnrolmentError as exc:
-            await message.reply_text(f"{exc}. Please send the reference code again.")
-            return REF
-        if await self._service.ref_taken(ref):
-            await message.reply_text(f"Patient {ref} is already enrolled. Send another code.")
-            return REF
-        self._draft(update).ref = ref
-        await message.reply_text(
-            "2/5 Date of surgery (YYYY-MM-DD, or today / yesterday):",
-            reply_markup=_keyboard(("today", "yesterday")),
-        )
-        return DATE
-
-    async def enroll_date(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Take the surgery date; ask for the language (or finish, when correcting it)."""
-        message, text = self._text(update)
-        today = self._service.ward_today()
-        when = parse_surgery_date(text, today)
-        if when is None:
-            await message.reply_text("Please send a date like 2026-03-02, or today / yesterday.")
-            return DATE
-        if not -MAX_DAYS_UNTIL_SURGERY <= (today - when).days <= MAX_DAYS_SINCE_SURGERY:
-            await message.reply_text(
-                f"The date of surgery must be within the last {MAX_DAYS_SINCE_SURGERY} days "
-                f"or the next {MAX_DAYS_UNTIL_SURGERY}. Please send it again."
-            )
-            return DATE
-        draft = self._draft(update)
-        draft.surgery_date = when
-        if draft.caregiver is not None:  # the date was refused at the end: finish now
-            return await self._finish(update, message, draft)
-        await message.reply_text(
-            "3/5 The patient's language:", reply_markup=_keyboard(LANGUAGE_BUTTONS)
-        )
-        return LANGUAGE
-
-    async def enroll_language(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Take the language; ask for the timezone."""
-        message, text = self._text(update)
-        try:
-            self._draft(update).language = normalise_language(text)
-        except EnrolmentError:
-            await message.reply_text(
-                "Please choose English or 中文.", reply_markup=_keyboard(LANGUAGE_BUTTONS)
-            )
-            return LANGUAGE
-        zone = self._settings.default_timezone
-        await message.reply_text(
-            f"4/5 The patient's timezone (Area/City, e.g. {zone}):",
-            reply_markup=_keyboard((zone,)),
-        )
-        return TIMEZONE
-
-    async def enroll_timezone(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Take the timezone; ask whether a family member helps."""
-        message, text = self._text(update)
-        zone = parse_timezone(text)
-        if zone is None:
-            await message.reply_text(
-                f"Unknown timezone {text!r}. Use Area/City, e.g. Asia/Shanghai.",
-                reply_markup=_keyboard((self._settings.default_timezone,)),
-            )
-            return TIMEZONE
-        self._draft(update).timezone = zone
-        await message.reply_text(
-            "5/5 Will a family member or carer help with the check-ins?",
-            reply_markup=_keyboard(("Yes", "No")),
-        )
-        return CAREGIVER
-
-    async def enroll_caregiver(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Take the caregiver answer, enrol, and send the invite link and QR code."""
-        message, text = self._text(update)
-        caregiver = parse_yes_no(text)
-        if caregiver is None:
-            await message.reply_text(
-                "Please answer Yes or No.", reply_markup=_keyboard(("Yes", "No"))
-            )
-            return CAREGIVER
-        draft = self._draft(update)
-        draft.caregiver = caregiver
-        return await self._finish(update, message, draft)
-
-    async def _finish(self, update: Update, message: Message, draft: _Draft) -> int:
-        assert draft.surgery_date is not None and draft.caregiver is not None
-        try:
-            invitation = await self._service.enrol(
-                _nurse(update), ref=draft.ref, surgery_date=draft.surgery_date,
-                language=draft.language, timezone=draft.timezone, caregiver_helps=draft.caregiver,
-            )  # fmt: skip
-        except EnrolmentError as exc:
-            if exc.code.startswith("surgery_date"):
-                await message.reply_text(f"{exc}. Please send the date of surgery again.",
-                                         reply_markup=ReplyKeyboardRemove())  # fmt: skip
-                return DATE
-            await message.reply_text(f"Not enrolled: {exc}. Send /enroll to start again.",
-                                     reply_markup=ReplyKeyboardRemove())  # fmt: skip
-            self._drafts.pop(self._key(update), None)
-            return ConversationHandler.END
-        self._drafts.pop(self._key(update), None)
-        if invitation is None:  # no longer a nurse
-            await message.reply_text(
-                self._service.refusal(None), reply_markup=ReplyKeyboardRemove()
-            )
-            return ConversationHandler.END
-        expires = invitation.expires_at.astimezone(ZoneInfo(self._settings.default_timezone))
-        recalled = "\nThe baseline answers will be marked as recalled." if (
-            invitation.recalled_baseline) else ""  # fmt: skip
-        await message.reply_text(
-            f"Enrolled {invitation.ref}: {invitation.checkins} check-ins planned.{recalled}\n"
-            f"Invite link (works once, until {expires:%d %b %Y}):\n{invitation.link}",
-            reply_markup=ReplyKeyboardRemove(),
-        )
-        await message.reply_photo(
-            invitation.qr_png,
-            caption=f"Invite QR code for {invitation.ref}: print it or show it at discharge. "
-            "The patient scans it with the phone camera to open the bot.",
-        )
-        return ConversationHandler.END
-
-    async def enroll_cancel(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> int:
-        """Stop the dialogue; nothing was stored."""
-        message, _text = self._text(update)
-        self._drafts.pop(self._key(update), None)
-        await message.reply_text("Enrolment cancelled. Nothing was saved.",
-                                 reply_markup=ReplyKeyboardRemove())  # fmt: skip
-        return ConversationHandler.END
-
     async def enroll_in_group(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Point to the private chat: an invite link is for the patient only."""
-        message, _text = self._text(update)
-        await message.reply_text(
-            "Please use /enroll in a private chat with me: the invite link is for the patient only."
-        )
-
-    def _draft(self, update: Update) -> _Draft:
-        return self._drafts.setdefault(self._key(update), _Draft())
+        message = update.effective_message
+        assert message is not None
+        language = await self._service.languages.of(_nurse(update))
+        await message.reply_text(NT.enrol_group.get(language))
 
 
 class _Sweeper(Protocol):
@@ -447,12 +255,18 @@ async def register_nurse_commands(bot: Bot, settings: Settings) -> None:
 
     A listed nurse who never opened a chat with the bot is skipped (Telegram refuses it).
     """
-    commands = [BotCommand(name, description) for name, description in NURSE_COMMANDS]
+    menus = {
+        None: [BotCommand(name, description) for name, description in NURSE_COMMANDS],
+        "zh": [BotCommand(name, description) for name, description in NURSE_COMMANDS_ZH],
+    }
     chats = sorted(settings.nurse_user_ids)
     if settings.nurse_chat_id is not None:
         chats.insert(0, settings.nurse_chat_id)
     for chat_id in chats:
         try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+            for language, commands in menus.items():
+                await bot.set_my_commands(
+                    commands, scope=BotCommandScopeChat(chat_id), language_code=language
+                )
         except TelegramError as exc:
             log.info("nurse commands not set for chat %s: %s", chat_id, exc.message)

@@ -93,6 +93,8 @@ def test_upgrade_enrol_and_list_patients_as_json(database: str) -> None:
             "status": "active",
             "surgery_date": "2025-03-12",
             "day_post_op": -2,
+            "state": "invite not opened",
+            "last_checkin": None,
             "next_checkin": {"spec_id": "baseline", "due_at": "2025-03-10T01:00:00+00:00"},
         }
     ]
@@ -195,7 +197,8 @@ def test_bad_settings_are_one_line_and_exit_2(
         ),
         (
             ["enroll", "--ref", "P-9", "--surgery-date", "2025-13-01"],
-            "Invalid value for '--surgery-date': '2025-13-01' is not a date like 2025-03-14",
+            "Invalid value for '--surgery-date': '2025-13-01' is not a date like 2025-03-14 "
+            "or 2025年3月14日",
         ),
         (
             ["enroll", "--ref", "P-9", "--surgery-date", "2025-03-12", "--language", "fr"],
@@ -312,4 +315,4 @@ def test_help_works_even_with_broken_settings(
     monkeypatch.setenv("FOLLOWUP_DEFAULT_TIMEZONE", "Mars/Olympus")
     result = invoke("enroll", "--help")
     assert (result.exit_code, result.stderr) == (0, "")
-    assert "--surgery-date YYYY-MM-DD" in result.stdout
+    assert "--surgery-date DATE" in result.stdout

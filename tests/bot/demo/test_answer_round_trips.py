@@ -31,6 +31,7 @@ AUDIT = "INSERT INTO audit_event"
 FLAGS = "SELECT flag.id"
 NEXT_DUE = "SELECT min(checkin.due_at)"
 CARD = "UPDATE nurse_card SET version"  # a completed check-in's card shows the final answers
+DIALOGUE = "SELECT nurse_dialogue"  # typed text may answer a nurse's /enroll dialogue
 
 Step = Callable[[DemoSession], Awaitable[None]]
 
@@ -45,7 +46,7 @@ def type_(text: str) -> Step:
 
 BASELINE = [
     (tap("7"), [SEEN_ONCE, PATIENT, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
-    (type_("5"), [SEEN_ONCE, PATIENT, OPEN, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
+    (type_("5"), [DIALOGUE, SEEN_ONCE, PATIENT, OPEN, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
     (tap("No"), [SEEN_ONCE, PATIENT, HELD, ANSWERS, STORE, MOVE_ON, SHOWN]),
     (
         tap("Less than 50 m"),

@@ -218,17 +218,17 @@ def test_report_as_text_and_json(
     ]
     assert "Open flags: red 0 · amber 0 · info 0" in lines
     assert lines[-9:] == [
-        "Patient P-001",
+        "Patient P-001 (invite not opened)",
         "  Before surgery: leg 8 · walking Less than 50 m",
         "  Day 1: leg 5 (−3) · walking 50–100 m",
-        "  Leg pain now 5 (before surgery 8, −3): minimal important change reached "
-        "(2 points or 30%).",
+        "  Leg pain now 5 (day 1, today; before surgery 8, −3): minimal important change "
+        "reached (2 points or 30%).",
         "",
-        "Patient P-002",
+        "Patient P-002 (invite not opened)",
         "  Before surgery: leg 6",
         "  Day 1: leg 6 (±0) · back 2",
-        "  Leg pain now 6 (before surgery 6, ±0): minimal important change not reached "
-        "(2 points or 30%).",
+        "  Leg pain now 6 (day 1, today; before surgery 6, ±0): minimal important change "
+        "not reached (2 points or 30%).",
     ]
     data = json.loads(invoke(settings, clock, "report", "--json").stdout)
     assert data["patients"] == 2
@@ -236,12 +236,14 @@ def test_report_as_text_and_json(
     assert (day_1["response_rate"], day_1["median_leg_pain"], day_1["leg_pain_mic_reached"],
             day_1["leg_pain_mic_assessed"]) == (1.0, 5.5, 1, 2)  # fmt: skip
     first = data["per_patient"][0]
+    assert first["state"] == "invite not opened"
     assert first["baseline"]["leg_pain"] == 8
     assert first["points"][0] == {
         "time_point": "day_1", "day": 1, "status": "completed", "answered_by": "patient",
         "leg_pain": 5, "back_pain": None, "numbness": None, "walking": "m50_100", "pgic": None,
         "leg_pain_change": -3, "back_pain_change": None, "walking_change": 1,
         "leg_pain_mic_reached": True, "back_pain_mic_reached": None,
+        "outcome": "answered", "answered_at": "2026-03-02T09:00:00+00:00",
     }  # fmt: skip
 
 

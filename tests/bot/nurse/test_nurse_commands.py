@@ -11,7 +11,7 @@ from PIL import Image
 from bot.nurse.access import Nurse
 from storage.checkins import checkins_for_enrolment
 from storage.patients import active_enrolment, patient_by_ref
-from tests.bot.nurse.conftest import ANNA, GROUP, LI, NurseHarness
+from tests.bot.nurse.conftest import ANNA, BOB, GROUP, LI, NurseHarness
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -27,7 +27,7 @@ async def test_flags_lists_red_first_then_oldest_with_a_button_each(
     await h.raise_flags({"back_pain": 8}, ref="P-003")
     await h.service.acknowledge(1, Nurse("Anna Lee", ANNA))
     h.clock.advance(dt.timedelta(hours=2))
-    await h.sandbox.send_command(GROUP, "flags", user_id=LI)
+    await h.sandbox.send_command(GROUP, "flags", user_id=BOB)
     listing = await h.next_message(GROUP, "Open flags")
     assert listing.text == (
         "Open flags: 🔴 1 · 🟠 2 · 🔵 0\n"
@@ -103,11 +103,11 @@ async def test_patient_shows_the_trajectory_and_a_chart(nurse_harness: NurseHarn
         },
         day=7,
     )
-    await h.sandbox.send_command(GROUP, "patient", "p-001", user_id=LI)
+    await h.sandbox.send_command(GROUP, "patient", "p-001", user_id=BOB)
     summary = await h.next_message(GROUP)
     assert summary.text == (
         "Patient P-001 · surgery 02 Mar 2026 · day 7 post-op\n"
-        "en · Europe/London · not linked yet · active\n"
+        "en · Europe/London · invite not opened\n"
         "Check-ins answered: 2 of 2 due\n"
         "\n"
         "Before surgery: leg 8 · back 5 · walking Less than 50 m · numbness yes\n"
@@ -115,7 +115,7 @@ async def test_patient_shows_the_trajectory_and_a_chart(nurse_harness: NurseHarn
         " (answered by family)\n"
         "Day 7: leg 2 (−6) · back 4 (−1) · walking 500 m – 1 km · numbness no · very much better\n"
         "\n"
-        "Leg pain now 2 (before surgery 8, −6): minimal important change reached"
+        "Leg pain now 2 (day 7, today; before surgery 8, −6): minimal important change reached"
         " (2 points or 30%).\n"
         "Open flags: 🔴 1 · 🟠 0 · 🔵 0"
     )
@@ -172,12 +172,14 @@ async def test_enroll_dialogue_ends_with_the_link_and_its_qr_code(
     )
     await h.sandbox.send_text(ANNA, "Wang Li")
     assert (await h.next_message(ANNA)).text == (
-        "reference code must be 1–64 letters, digits, '-' or '_', with no spaces "
+        "A reference code is 1–64 letters, digits, '-' or '_', with no spaces "
         "(a study code, never a name). Please send the reference code again."
     )
     await h.sandbox.send_text(ANNA, "P-042")
     ask_date = await h.next_message(ANNA)
-    assert ask_date.text == "2/5 Date of surgery (YYYY-MM-DD, or today / yesterday):"
+    assert ask_date.text == (
+        "2/5 Date of surgery (e.g. 2026-03-10, 2026/3/10, or today / yesterday):"
+    )
     assert ask_date.reply_keyboard == (("today", "yesterday"),)
     await h.sandbox.send_text(ANNA, "next week")
     assert (await h.next_message(ANNA)).text == (
@@ -246,10 +248,13 @@ async def test_enroll_refuses_a_code_already_enrolled_and_can_be_cancelled(
 
 async def test_enroll_in_the_group_points_to_a_private_chat(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
-    await h.sandbox.send_command(GROUP, "enroll", user_id=LI)
+    await h.sandbox.send_command(GROUP, "enroll", user_id=BOB)
     assert (await h.next_message(GROUP)).text == (
         "Please use /enroll in a private chat with me: the invite link is for the patient only."
     )
+    await h.sandbox.send_command(GROUP, "enroll", user_id=LI)  # her Telegram is in Chinese
+    reply = await h.next_message(GROUP)
+    assert reply.text == "请在与我的私聊中使用 /enroll：邀请链接只给患者本人。"
 
 
 async def test_enroll_asks_again_for_a_surgery_date_out_of_range(

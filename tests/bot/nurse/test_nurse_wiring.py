@@ -10,6 +10,7 @@ from telegram.ext import ApplicationBuilder
 from bot.sandbox import DEFAULT_TOKEN
 from bot.telegram.nurse_handlers import (
     NURSE_COMMANDS,
+    NURSE_COMMANDS_ZH,
     NURSE_JOB,
     register_nurse_commands,
     schedule_nurse_jobs,
@@ -45,8 +46,10 @@ async def test_nurse_commands_show_in_the_group_and_listed_nurses_chats(
     h = nurse_harness
     await register_nurse_commands(h.bot, h.settings)
     expected = [{"command": name, "description": text} for name, text in NURSE_COMMANDS]
+    chinese = [{"command": name, "description": text} for name, text in NURSE_COMMANDS_ZH]
     for chat_id in (GROUP, ANNA, SAM):
         assert h.sandbox.my_commands({"type": "chat", "chat_id": chat_id}) == expected
+        assert h.sandbox.my_commands({"type": "chat", "chat_id": chat_id}, "zh") == chinese
     assert h.sandbox.my_commands() == []  # patients' menus are left alone
 
 

@@ -216,3 +216,20 @@ async def test_reactivated_patient_gets_the_current_check_in_from_the_dispatcher
     assert [t for t in transport.to(807) if t.startswith(INTRO_EN)] == [
         "Time for your check-in (day 29 after your operation). It takes about 2 minutes."
     ]
+
+
+async def test_a_never_opened_invite_is_flagged_as_such_not_as_unanswered(
+    sessions: Sessions, clock: FakeClock, dispatcher: Dispatcher
+) -> None:
+    p = await add_patient(sessions, clock, "P1", weekly(3), chat_id=None)
+    for week in range(3):
+        clock.set(START + week * 7 * DAY)
+        await dispatcher.run_until_idle()
+
+    [flag] = await flags(sessions, MISSED_RULE)
+    assert [m["reason"] for m in flag.evidence["missed"]] == ["not linked", "not linked"]
+    assert flag.evidence["why"] == {
+        "en": "The invite was not opened: 2 check-ins in a row were not sent.",
+        "zh-Hans": "邀请链接未打开：连续2次随访未能发送。",
+    }
+    assert flag.patient_id == p.patient.id
