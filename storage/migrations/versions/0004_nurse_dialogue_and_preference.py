@@ -1,7 +1,7 @@
 """nurse dialogues (e.g. /enroll) and nurse preferences (language) in the database
 
-Revision ID: 0008
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 """
 
