@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from bot.cli import admin, nurse
+from bot.cli import admin, nurse, web
 from bot.cli.demo import demo
 from bot.cli.root import root
 from bot.cli.run import run_bot
@@ -27,6 +27,8 @@ root.add_command(nurse.checkin)
 root.add_command(nurse.report)
 root.add_command(run_bot)
 root.add_command(demo)
+root.add_command(web.web)
+root.add_command(web.nurse)
 
 
 def main() -> None:

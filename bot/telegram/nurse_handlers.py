@@ -81,6 +81,7 @@ NURSE_COMMANDS: Final = [
     ("checkin", "Send the next check-in now: /checkin CODE"),
     ("enroll", "Enrol a patient and get the invite QR code"),
     ("cancel", "Stop enrolling"),
+    ("web", "A sign-in link to the ward dashboard"),
 ]
 PRIVATE = filters.ChatType.PRIVATE
 NOT_EDITED = ~filters.UpdateType.EDITED_MESSAGE
