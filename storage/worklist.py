@@ -294,8 +294,10 @@ async def paired_leg_pain(session: AsyncSession, spec_id: str) -> list[tuple[int
 
     base_checkin, base_answer = aliased(Checkin), aliased(Answer)
     rows = await session.execute(
-        select(cast(base_answer.value, String).label("before"),
-               cast(Answer.value, String).label("after"))
+        select(
+            cast(base_answer.value, String).label("before"),
+            cast(Answer.value, String).label("after"),
+        )
         .select_from(Checkin)
         .join(Answer, Answer.checkin_id == Checkin.id)
         .join(
