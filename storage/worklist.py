@@ -22,6 +22,7 @@ from storage.records import FlagRecord, PatientRecord
 
 __all__ = [
     "AnswerCounts",
+    "CallCandidate",
     "CheckinOutcome",
     "GivenAnswer",
     "PatientContext",
@@ -57,6 +58,7 @@ class PatientPain:
     """Leg and back pain of one enrolment's completed follow-ups, oldest first."""
 
     patient_id: int
+    ref: str
     spec_ids: tuple[str, ...]
     leg: tuple[int | None, ...]
     back: tuple[int | None, ...]
@@ -67,6 +69,16 @@ class AnswerCounts:
     """How many current answers had each value, per check-in spec (a histogram)."""
 
     by_spec: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class CallCandidate:
+    """A patient to phone: never opened the invite, or a status that needs a call."""
+
+    patient_id: int
+    ref: str
+    status: str
+    linked: bool
 
 
 @dataclass(frozen=True)
@@ -144,11 +156,11 @@ async def patient_contexts(
 
 async def patients_to_call(
     session: AsyncSession, *, invited_before: dt.datetime, statuses: Sequence[str]
-) -> list[int]:
+) -> list[CallCandidate]:
     """Active enrolments whose patient never opened the invite (enrolled before
     ``invited_before``) or whose patient status is one of ``statuses``."""
     rows = await session.execute(
-        select(Patient.id)
+        select(Patient.id, Patient.ref, Patient.status, Patient.chat_id.is_not(None))
         .join(Enrolment, Enrolment.patient_id == Patient.id)
         .where(
             Enrolment.status == "active",
@@ -157,9 +169,9 @@ async def patients_to_call(
                 Patient.status.in_(statuses),
             ),
         )
-        .limit(2000)
+        .distinct()
     )
-    return sorted(set(rows.scalars().all()))
+    return [CallCandidate(*row) for row in rows.all()]
 
 
 async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[PatientPain]:
@@ -179,13 +191,15 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
     rows = await session.execute(
         select(
             Enrolment.patient_id,
+            Patient.ref,
             Checkin.id,
             Checkin.spec_id,
             Checkin.due_at,
             Answer.question_id,
-            cast(Answer.value, String),
+            cast(Answer.value, String).label("value"),
         )
         .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
+        .join(Patient, Patient.id == Enrolment.patient_id)
         .join(Answer, Answer.checkin_id == Checkin.id)
         .where(
             Checkin.enrolment_id.in_(select(recent.c.enrolment_id)),
@@ -197,12 +211,15 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
         .order_by(Enrolment.patient_id, Checkin.due_at, Checkin.id)
     )
     by_patient: dict[int, dict[int, tuple[str, dict[str, int | None]]]] = defaultdict(dict)
-    for patient_id, checkin_id, spec_id, _, question, raw in rows.all():
+    refs: dict[int, str] = {}
+    for patient_id, ref, checkin_id, spec_id, _, question, raw in rows.all():
+        refs[patient_id] = ref
         entry = by_patient[patient_id].setdefault(checkin_id, (spec_id, {}))
         entry[1][question] = _integer(raw)
     return [
         PatientPain(
             patient_id,
+            refs[patient_id],
             tuple(spec for spec, _ in checkins.values()),
             tuple(values.get("leg_pain") for _, values in checkins.values()),
             tuple(values.get("back_pain") for _, values in checkins.values()),

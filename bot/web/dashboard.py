@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,11 +22,12 @@ from bot.nurse._loading import PatientRecovery, load_patient
 from bot.nurse.recovery import Trajectory, mic_of, mic_reached
 from bot.web.figures import Band, band_of, percentile_of_values
 from bot.web.i18n import Translate
-from bot.web.worklist import Row, Signal, build_rows, pain_limits, watch_signals
+from bot.web.worklist import Row, Signal, build_rows, pain_limits, rank_patients, watch_signals
 from storage.checkins import checkins_for_enrolment
 from storage.records import CheckinRecord, FlagRecord
 from storage.worklist import (
     GivenAnswer,
+    PatientPain,
     answer_histograms,
     answers_of_enrolment,
     checkin_outcomes,
@@ -47,6 +48,8 @@ REFRESH = dt.timedelta(minutes=5)
 CALL_STATUSES = ("unreachable", "declined")
 NEVER_OPENED_AFTER = dt.timedelta(days=2)
 WATCH_DAYS = 14
+SHOWN = 200
+"""Rows the worklist shows at most (the most urgent); the title counts every patient."""
 
 T = TypeVar("T")
 
@@ -162,7 +165,7 @@ class Dashboard:
                 walking[spec] = band
         return WardBands(leg, walking)
 
-    async def _load_watch(self) -> list[Any]:
+    async def _load_watch(self) -> list[PatientPain]:
         since = self._clock.now() - dt.timedelta(days=WATCH_DAYS)
         async with self._sessions() as session:
             return list(await recent_pain(session, since=since))
@@ -170,7 +173,10 @@ class Dashboard:
     async def bands(self) -> WardBands:
         return await self._bands.get()
 
-    async def worklist(self, t: Translate, language: str) -> list[Row]:
+    async def worklist(
+        self, t: Translate, language: str, limit: int = SHOWN
+    ) -> tuple[list[Row], int]:
+        """The ``limit`` most urgent rows, and how many patients need attention in all."""
         now = self._clock.now()
         bands = await self._bands.get()
         pains = await self._watch.get()
@@ -182,17 +188,12 @@ class Dashboard:
             to_call = await patients_to_call(
                 session, invited_before=now - NEVER_OPENED_AFTER, statuses=CALL_STATUSES
             )
-            ids = {f.patient_id for f in flags} | set(to_call) | set(watch)
-            contexts = await patient_contexts(session, ids)
-        return build_rows(
-            flags=flags,
-            to_call=to_call,
-            watch=watch,
-            contexts=contexts,
-            t=t,
-            language=language,
-            now=now,
-        )
+            refs = {pain.patient_id: pain.ref for pain in pains}
+            ranked = rank_patients(flags=flags, to_call=to_call, watch=watch, refs=refs, t=t,
+                                   language=language, now=now)  # fmt: skip
+            shown = ranked[:limit]
+            contexts = await patient_contexts(session, [patient_id for patient_id, _, _ in shown])
+        return build_rows(shown, contexts, t, now), len(ranked)
 
     # ---- patient ----------------------------------------------------------------------
 

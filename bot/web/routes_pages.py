@@ -24,10 +24,8 @@ __all__ = ["routes"]
 async def worklist(request: Request, who: SignedIn) -> Response:
     web = web_of(request)
     t = translator(who.language)
-    rows = await web.dashboard.worklist(t, who.language)
-    return page(
-        request, "worklist.html", who, rows=rows, refresh=web.refresh_seconds, count=len(rows)
-    )
+    rows, count = await web.dashboard.worklist(t, who.language)
+    return page(request, "worklist.html", who, rows=rows, refresh=web.refresh_seconds, count=count)
 
 
 @protected

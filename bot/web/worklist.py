@@ -19,7 +19,7 @@ from bot.scheduling import MISSED_RULE, UNREACHABLE_RULE
 from bot.web.figures import MIN_BAND_PATIENTS, Band
 from bot.web.i18n import Translate
 from storage.records import FlagRecord
-from storage.worklist import PatientContext, PatientPain
+from storage.worklist import CallCandidate, PatientContext, PatientPain
 from surveys.model import Survey
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Signal",
     "build_rows",
     "pain_limits",
+    "rank_patients",
     "watch_signals",
 ]
 
@@ -147,60 +148,74 @@ def _flag_signal(flag: FlagRecord, t: Translate, language: str, now: dt.datetime
         return Signal("amber", text, flag.raised_at, flag.id)
     if flag.status == "open":
         state = t("escalated") if flag.escalated_at else t("not_escalated")
-        extra = f"{t('raised_ago', ago=_ago(t, flag.raised_at, now))}, {state}"
-        return Signal("red_open", f"{text} ({extra})", flag.raised_at, flag.id)
+        extra = t("raised_ago", ago=_ago(t, flag.raised_at, now)) + t("comma") + state
+        return Signal("red_open", t("aside", text=text, extra=extra), flag.raised_at, flag.id)
     ack = t("ack_by", name=flag.acknowledged_by or "?")
-    return Signal("red_ack", f"{text} ({ack})", flag.raised_at, flag.id)
+    return Signal("red_ack", t("aside", text=text, extra=ack), flag.raised_at, flag.id)
 
 
-def build_rows(
+@dataclass
+class _Pending:
+    ref: str
+    signals: list[Signal]
+
+
+def rank_patients(
     *,
     flags: Iterable[FlagRecord],
-    to_call: Iterable[int],
+    to_call: Iterable[CallCandidate],
     watch: Mapping[int, list[Signal]],
-    contexts: Mapping[int, PatientContext],
+    refs: Mapping[int, str],
     t: Translate,
     language: str,
     now: dt.datetime,
-) -> list[Row]:
-    """Merge every reason per patient; the most urgent reason sets the row's place."""
-    signals: dict[int, list[Signal]] = {}
+) -> list[tuple[int, str, list[Signal]]]:
+    """Every reason per patient, most urgent patient first: (patient id, ref, reasons)."""
+    pending: dict[int, _Pending] = {}
+
+    def add(patient_id: int, ref: str, signal: Signal) -> None:
+        pending.setdefault(patient_id, _Pending(ref, [])).signals.append(signal)
+
     for flag in flags:
         if flag.level == "info" and flag.rule_id not in CALL_RULES:
             continue  # info flags wait in the digest and on the patient's page
-        signals.setdefault(flag.patient_id, []).append(_flag_signal(flag, t, language, now))
-    for patient_id in to_call:
-        context = contexts.get(patient_id)
-        if context is None:
-            continue
-        status = context.patient.status
-        words = {"unreachable": "unreachable", "declined": "declined", "paused": "paused"}
-        key = words.get(status, "never_opened" if context.patient.chat_id is None else "")
+        add(flag.patient_id, flag.patient_ref, _flag_signal(flag, t, language, now))
+    words = {"unreachable": "unreachable", "declined": "declined"}
+    for candidate in to_call:
+        key = words.get(candidate.status, "" if candidate.linked else "never_opened")
         if key:
-            signals.setdefault(patient_id, []).append(Signal("call", t(key)))
+            add(candidate.patient_id, candidate.ref, Signal("call", t(key)))
     for patient_id, found in watch.items():
-        signals.setdefault(patient_id, []).extend(found)
-    rows = []
-    for patient_id, found in signals.items():
-        context = contexts.get(patient_id)
-        if context is None:
-            continue
-        found.sort(key=lambda s: CATEGORIES.index(s.category))
-        zone = ZoneInfo(context.patient.timezone)
-        day = None
-        if context.surgery_date is not None:
-            day = (now.astimezone(zone).date() - context.surgery_date).days
-        oldest = min((s.since for s in found if s.since), default=None)
-        rows.append(
-            Row(
-                context.patient.ref,
-                found[0].category,
-                found,
-                day,
-                _ago(t, context.last_answer_at, now),
-                oldest,
-            )
-        )
+        for signal in found:
+            add(patient_id, refs.get(patient_id, "?"), signal)
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    rows.sort(key=lambda r: (r.rank, r.oldest or far, r.ref))
+    ranked = []
+    for patient_id, entry in pending.items():
+        entry.signals.sort(key=lambda s: CATEGORIES.index(s.category))
+        oldest = min((s.since for s in entry.signals if s.since), default=None)
+        rank = (CATEGORIES.index(entry.signals[0].category), oldest or far, entry.ref)
+        ranked.append((rank, patient_id, entry))
+    ranked.sort(key=lambda item: item[0])
+    return [(patient_id, entry.ref, entry.signals) for _, patient_id, entry in ranked]
+
+
+def build_rows(
+    ranked: Iterable[tuple[int, str, list[Signal]]],
+    contexts: Mapping[int, PatientContext],
+    t: Translate,
+    now: dt.datetime,
+) -> list[Row]:
+    """Worklist rows of ranked patients, with the day after surgery and the last answer."""
+    rows = []
+    for patient_id, ref, signals in ranked:
+        context = contexts.get(patient_id)
+        day = None
+        last = None
+        if context is not None:
+            last = context.last_answer_at
+            if context.surgery_date is not None:
+                zone = ZoneInfo(context.patient.timezone)
+                day = (now.astimezone(zone).date() - context.surgery_date).days
+        oldest = min((s.since for s in signals if s.since), default=None)
+        rows.append(Row(ref, signals[0].category, signals, day, _ago(t, last, now), oldest))
     return rows
