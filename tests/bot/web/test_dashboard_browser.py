@@ -57,6 +57,10 @@ async def test_a_nurse_signs_in_with_a_password_and_sees_the_empty_worklist(
     await sign_in(page, ward)
     await expect(page).to_have_title("(0) Worklist · Spine follow-up")
     await expect(page.get_by_text("Nobody needs attention now.")).to_be_visible()
+    await page.keyboard.press("Tab")  # the first stop skips the navigation
+    await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main")).to_be_focused()
     await expect(page.get_by_text(f"Signed in as {NURSE}")).to_be_visible()
     cookie = next(c for c in await page.context.cookies() if c["name"] == "followup_session")
     assert cookie["httpOnly"] is True
@@ -88,15 +92,20 @@ async def test_the_worklist_shows_a_red_answer_from_the_bot_and_the_card_follows
     )
     await expect(row.locator("td").nth(1)).to_have_text("1")  # day after surgery
     await screenshot(page, "worklist")
+    await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    await expect(row.get_by_role("link", name="P-001")).to_be_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await screenshot(page, "worklist-phone")
+    await page.set_viewport_size({"width": 1280, "height": 900})
 
     await row.get_by_role("link", name="P-001").click()
     await expect(page).to_have_title("P-001 · Spine follow-up")
     chart = page.get_by_role("img", name=re.compile("Chart of leg pain"))
     await expect(chart).to_be_visible()
-    png = await page.request.get(ward.url + "/patients/P-001/chart.png")
+    png = await page.request.get(ward.url + "/patients/P-001/chart.png", timeout=60_000)
     assert png.status == 200
     assert png.headers["content-type"] == "image/png"
-    await page.wait_for_function("document.querySelector('img.chart').complete")
+    await page.wait_for_function("document.querySelector('img.chart').complete", timeout=60_000)
     assert await chart.evaluate("img => img.naturalWidth") == 800
     await screenshot(page, "patient")
 
