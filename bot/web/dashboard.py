@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.nurse._loading import PatientRecovery, load_patient
-from bot.nurse.recovery import Trajectory, mic_of, mic_reached
+from bot.nurse.recovery import mic_of, mic_reached
 from bot.web.figures import Band, band_of, percentile_of_values
 from bot.web.i18n import Translate
 from bot.web.worklist import Row, Signal, build_rows, pain_limits, rank_patients, watch_signals
@@ -136,11 +136,6 @@ class Dashboard:
             for spec in self._survey.schedule.checkins
         }
 
-    def refresh_now(self) -> None:
-        """Forget the shared figures (tests; a nurse's action does not need it)."""
-        self._bands.clear()
-        self._watch.clear()
-
     # ---- worklist ---------------------------------------------------------------------
 
     async def _load_bands(self) -> WardBands:
@@ -218,7 +213,7 @@ class Dashboard:
 
     # ---- ward -------------------------------------------------------------------------
 
-    async def ward(self, t: Translate) -> WardPage:
+    async def ward(self, t: Translate, language: str = "en") -> WardPage:
         bands = await self._bands.get()
         labels = self.point_labels(t)
         async with self._sessions() as session:
@@ -256,7 +251,10 @@ class Dashboard:
             completed,
             percentile_of_values(minutes, 0.5),
             percentile_of_values(minutes, 0.9),
-            tuple(c.label.get("en") for c in self._survey.distance_categories),
+            tuple(
+                c.label.get("zh-Hans" if language == "zh" else "en")
+                for c in self._survey.distance_categories
+            ),
         )
 
     async def _mic(self, session: AsyncSession) -> dict[str, tuple[int, int]]:
@@ -282,7 +280,3 @@ def _numeric(counts: dict[str, int]) -> dict[float, int]:
             continue
         numeric[value] = numeric.get(value, 0) + count
     return numeric
-
-
-def trajectory_of(page: PatientPage) -> Trajectory:
-    return page.recovery.trajectory

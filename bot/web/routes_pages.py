@@ -67,7 +67,7 @@ async def patient_chart(request: Request, who: SignedIn) -> Response:
 async def ward(request: Request, who: SignedIn) -> Response:
     web = web_of(request)
     t = translator(who.language)
-    w = await web.dashboard.ward(t)
+    w = await web.dashboard.ward(t, who.language)
     rates = [
         (
             p.label,
@@ -122,13 +122,14 @@ def _fmt(value: float, labels: tuple[str, ...] | None = None) -> str:
 @protected
 async def language(request: Request, who: SignedIn) -> Response:
     web = web_of(request)
-    chosen = str((await request.form()).get("language") or "")
+    form = await request.form()
+    chosen = str(form.get("language") or "")
     if chosen in LANGUAGES:
         set_language(request, chosen)
         await web.accounts.set_language(who, chosen)
-    back = request.headers.get("referer", "/")
-    path = "/" + back.split("://", 1)[-1].split("/", 1)[-1] if "://" in back else "/"
-    return RedirectResponse(path, status_code=303)
+    back = str(form.get("back") or "/")
+    return RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/",
+                            status_code=303)  # fmt: skip
 
 
 routes = [

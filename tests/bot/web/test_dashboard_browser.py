@@ -105,8 +105,7 @@ async def test_the_worklist_shows_a_red_answer_from_the_bot_and_the_card_follows
     png = await page.request.get(ward.url + "/patients/P-001/chart.png", timeout=60_000)
     assert png.status == 200
     assert png.headers["content-type"] == "image/png"
-    await page.wait_for_function("document.querySelector('img.chart').complete", timeout=60_000)
-    assert await chart.evaluate("img => img.naturalWidth") == 800
+    await expect(chart).to_have_js_property("naturalWidth", 800, timeout=60_000)
     await screenshot(page, "patient")
 
     await page.get_by_role("button", name="Acknowledge").click()
