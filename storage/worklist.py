@@ -114,44 +114,28 @@ async def flags_of_patient(session: AsyncSession, patient_id: int) -> list[FlagR
 async def patient_contexts(
     session: AsyncSession, patient_ids: Collection[int]
 ) -> dict[int, PatientContext]:
-    """Surgery date of the current enrolment and the time of the last answer, per patient."""
+    """Surgery date of the current enrolment and the time of the last answer, per patient
+    (one query: the last answer is a correlated subquery on ``checkin(enrolment_id)``)."""
     if not patient_ids:
         return {}
-    ids = sorted(set(patient_ids))
-    found: dict[int, PatientContext] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = await session.execute(
-            select(Patient, Enrolment)
-            .outerjoin(
-                Enrolment, and_(Enrolment.patient_id == Patient.id, Enrolment.status != "withdrawn")
-            )
-            .where(Patient.id.in_(chunk))
-            .order_by(Patient.id, Enrolment.enrolled_at, Enrolment.id)
+    last_answer = (
+        select(func.max(Checkin.completed_at))
+        .where(Checkin.enrolment_id == Enrolment.id, Checkin.status == "completed")
+        .correlate(Enrolment)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Patient, Enrolment.surgery_date, Enrolment.status, last_answer)
+        .outerjoin(
+            Enrolment, and_(Enrolment.patient_id == Patient.id, Enrolment.status != "withdrawn")
         )
-        enrolments: dict[int, Enrolment | None] = {}
-        patients: dict[int, Patient] = {}
-        for patient, enrolment_row in rows.all():
-            patients[patient.id] = patient
-            enrolments[patient.id] = enrolment_row  # the newest wins
-        enrolment_ids = [e.id for e in enrolments.values() if e is not None]
-        last: dict[int, dt.datetime] = {}
-        if enrolment_ids:
-            answered = await session.execute(
-                select(Checkin.enrolment_id, func.max(Checkin.completed_at))
-                .where(Checkin.enrolment_id.in_(enrolment_ids), Checkin.status == "completed")
-                .group_by(Checkin.enrolment_id)
-            )
-            last = {enrolment_id: at for enrolment_id, at in answered.all() if at is not None}
-        for patient_id, patient in patients.items():
-            enrolment = enrolments.get(patient_id)
-            found[patient_id] = PatientContext(
-                PatientRecord.of(patient),
-                enrolment.surgery_date if enrolment else None,
-                enrolment.status if enrolment else None,
-                last.get(enrolment.id) if enrolment else None,
-            )
-    return found
+        .where(Patient.id.in_(sorted(set(patient_ids))))
+        .order_by(Patient.id, Enrolment.enrolled_at, Enrolment.id)
+    )
+    found: dict[int, PatientContext] = {}
+    for patient, surgery_date, status, last in rows.all():
+        found[patient.id] = PatientContext(PatientRecord.of(patient), surgery_date, status, last)
+    return found  # the newest enrolment of each patient came last, so it stayed
 
 
 async def patients_to_call(

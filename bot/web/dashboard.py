@@ -1,8 +1,9 @@
 """What each page shows, read from storage and the nurse service; no HTTP here.
 
-The ward's percentiles and the "watch" signals read many rows, so they are computed at
-most every ``REFRESH`` and shared by every request; flags and the patients to call are
-read afresh on every page, so a red answer shows at the next refresh of the page.
+The ward's percentiles, the "watch" signals and the patients to call (never opened the
+invite, unreachable, declined) read many rows and change slowly, so they are computed at
+most every ``REFRESH`` and shared by every request; flags are read afresh on every page,
+so a red or amber answer shows at the page's next refresh.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.web.worklist import Row, Signal, build_rows, pain_limits, rank_patients
 from storage.checkins import checkins_for_enrolment
 from storage.records import CheckinRecord, FlagRecord
 from storage.worklist import (
+    CallCandidate,
     GivenAnswer,
     PatientPain,
     answer_histograms,
@@ -129,6 +131,11 @@ class Dashboard:
         seconds = refresh.total_seconds()
         self._bands = _Cached(self._load_bands, seconds)
         self._watch = _Cached(self._load_watch, seconds)
+        self._to_call = _Cached(self._load_to_call, seconds)
+        self._signals: dict[
+            str, tuple[list[PatientPain], WardBands, dict[int, list[Signal]], dict[int, str]]
+        ] = {}
+        """Per language, the watch signals of the shared pains and bands they came from."""
 
     def point_labels(self, t: Translate) -> dict[str, str]:
         return {
@@ -165,6 +172,13 @@ class Dashboard:
         async with self._sessions() as session:
             return list(await recent_pain(session, since=since))
 
+    async def _load_to_call(self) -> list[CallCandidate]:
+        invited_before = self._clock.now() - NEVER_OPENED_AFTER
+        async with self._sessions() as session:
+            return await patients_to_call(
+                session, invited_before=invited_before, statuses=CALL_STATUSES
+            )
+
     async def bands(self) -> WardBands:
         return await self._bands.get()
 
@@ -175,15 +189,16 @@ class Dashboard:
         now = self._clock.now()
         bands = await self._bands.get()
         pains = await self._watch.get()
-        watch: dict[int, list[Signal]] = watch_signals(
-            pains, self._limits, bands.leg, t, self.point_labels(t)
-        )
+        memo = self._signals.get(language)
+        if memo is None or memo[0] is not pains or memo[1] is not bands:
+            found = watch_signals(pains, self._limits, bands.leg, t, self.point_labels(t))
+            refs = {pain.patient_id: pain.ref for pain in pains}
+            memo = (pains, bands, found, refs)
+            self._signals[language] = memo
+        _, _, watch, refs = memo
+        to_call = await self._to_call.get()
         async with self._sessions() as session:
             flags = await unresolved_flags(session)
-            to_call = await patients_to_call(
-                session, invited_before=now - NEVER_OPENED_AFTER, statuses=CALL_STATUSES
-            )
-            refs = {pain.patient_id: pain.ref for pain in pains}
             ranked = rank_patients(flags=flags, to_call=to_call, watch=watch, refs=refs, t=t,
                                    language=language, now=now)  # fmt: skip
             shown = ranked[:limit]
