@@ -8,6 +8,7 @@ stored, and it works once, for ``web_link_minutes``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -74,12 +75,13 @@ class Accounts:
         if language not in LANGUAGES:
             raise AccountError("The language must be en or zh.")
         now = self._clock.now()
+        hashed = await asyncio.to_thread(self._hasher.hash, password)
         async with self._sessions.begin() as session:
             try:
                 account = await create_account(
                     session,
                     name=name,
-                    password_hash=self._hasher.hash(password),
+                    password_hash=hashed,
                     language=language,
                     now=now,
                 )
@@ -100,16 +102,22 @@ class Accounts:
         async with self._sessions() as session:
             account = await account_by_name(session, normalise_name(name))
         stored = account.password_hash if account and account.active else self._dummy
-        try:
-            self._hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
+        if not await asyncio.to_thread(self._matches, stored, password):
             return None
         if account is None or not account.active:
             return None
         if self._hasher.check_needs_rehash(stored):
+            rehashed = await asyncio.to_thread(self._hasher.hash, password)
             async with self._sessions.begin() as session:
-                await set_account_password(session, account.id, self._hasher.hash(password))
+                await set_account_password(session, account.id, rehashed)
         return SignedIn(account.name, account.language, account_id=account.id)
+
+    def _matches(self, stored: str, password: str) -> bool:
+        """Argon2 is slow on purpose: callers run this in a thread, off the bot's loop."""
+        try:
+            return bool(self._hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
 
     async def still_active(self, who: SignedIn) -> bool:
         if who.account_id is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 from telegram.ext import ApplicationBuilder
 
 from bot.app import running
@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 GROUP, ANNA, SAM, PATIENT = -100, 101, 104, 5001
+expect.set_options(timeout=20_000)  # waits end as soon as the page is right
 NURSE, PASSWORD = "Mei Lin", "correct horse battery"
 
 
@@ -130,7 +131,7 @@ async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # a shared CI machine can be slow
     try:
         yield await context.new_page()
     finally:
