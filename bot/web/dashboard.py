@@ -23,7 +23,17 @@ from bot.nurse._loading import PatientRecovery, load_patient
 from bot.nurse.recovery import mic_of, mic_reached
 from bot.web.figures import Band, band_of, percentile_of_values
 from bot.web.i18n import Translate
-from bot.web.worklist import Row, Signal, build_rows, pain_limits, rank_patients, watch_signals
+from bot.web.worklist import (
+    Entries,
+    Ranked,
+    Row,
+    background_signals,
+    build_rows,
+    pain_limits,
+    rank,
+    rank_patients,
+    watch_signals,
+)
 from storage.checkins import checkins_for_enrolment
 from storage.records import CheckinRecord, FlagRecord
 from storage.worklist import (
@@ -132,10 +142,9 @@ class Dashboard:
         self._bands = _Cached(self._load_bands, seconds)
         self._watch = _Cached(self._load_watch, seconds)
         self._to_call = _Cached(self._load_to_call, seconds)
-        self._signals: dict[
-            str, tuple[list[PatientPain], WardBands, dict[int, list[Signal]], dict[int, str]]
-        ] = {}
-        """Per language, the watch signals of the shared pains and bands they came from."""
+        self._background: dict[str, tuple[tuple[object, ...], Entries, list[Ranked]]] = {}
+        """Per language: which shared values the slowly changing reasons came from, the
+        reasons per patient, and those patients ranked."""
 
     def point_labels(self, t: Translate) -> dict[str, str]:
         return {
@@ -189,21 +198,24 @@ class Dashboard:
         now = self._clock.now()
         bands = await self._bands.get()
         pains = await self._watch.get()
-        memo = self._signals.get(language)
-        if memo is None or memo[0] is not pains or memo[1] is not bands:
-            found = watch_signals(pains, self._limits, bands.leg, t, self.point_labels(t))
-            refs = {pain.patient_id: pain.ref for pain in pains}
-            memo = (pains, bands, found, refs)
-            self._signals[language] = memo
-        _, _, watch, refs = memo
         to_call = await self._to_call.get()
+        memo = self._background.get(language)
+        shared = (bands, pains, to_call)
+        if memo is None or any(a is not b for a, b in zip(memo[0], shared, strict=True)):
+            watch = watch_signals(pains, self._limits, bands.leg, t, self.point_labels(t))
+            refs = {pain.patient_id: pain.ref for pain in pains}
+            entries = background_signals(to_call, watch, refs, t)
+            memo = (shared, entries, rank(entries))
+            self._background[language] = memo
+        _, background, background_ranked = memo
         async with self._sessions() as session:
             flags = await unresolved_flags(session)
-            ranked = rank_patients(flags=flags, to_call=to_call, watch=watch, refs=refs, t=t,
-                                   language=language, now=now)  # fmt: skip
-            shown = ranked[:limit]
+            shown, count = rank_patients(
+                flags=flags, background=background, background_ranked=background_ranked, t=t,
+                language=language, now=now, limit=limit,
+            )  # fmt: skip
             contexts = await patient_contexts(session, [patient_id for patient_id, _, _ in shown])
-        return build_rows(shown, contexts, t, now), len(ranked)
+        return build_rows(shown, contexts, t, now), count
 
     # ---- patient ----------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from the survey's own rules, never repeated here.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -25,11 +27,15 @@ from surveys.model import Survey
 __all__ = [
     "CALL_RULES",
     "CATEGORIES",
+    "Entries",
     "PainLimits",
+    "Ranked",
     "Row",
     "Signal",
+    "background_signals",
     "build_rows",
     "pain_limits",
+    "rank",
     "rank_patients",
     "watch_signals",
 ]
@@ -154,49 +160,77 @@ def _flag_signal(flag: FlagRecord, t: Translate, language: str, now: dt.datetime
     return Signal("red_ack", t("aside", text=text, extra=ack), flag.raised_at, flag.id)
 
 
-@dataclass
-class _Pending:
-    ref: str
-    signals: list[Signal]
+FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+Entries = dict[int, tuple[str, list[Signal]]]
+"""Per patient id: the reference code and the reasons."""
+
+Ranked = tuple[tuple[int, dt.datetime, str], int, str, list[Signal]]
+"""(rank key, patient id, reference, reasons): the key sorts the most urgent first."""
+
+
+def background_signals(
+    to_call: Iterable[CallCandidate],
+    watch: Mapping[int, list[Signal]],
+    refs: Mapping[int, str],
+    t: Translate,
+) -> Entries:
+    """The reasons that change slowly (patients to call, watch signals), per patient."""
+    entries: Entries = {}
+    words = {"unreachable": "unreachable", "declined": "declined"}
+    for candidate in to_call:
+        key = words.get(candidate.status, "" if candidate.linked else "never_opened")
+        if key:
+            entries.setdefault(candidate.patient_id, (candidate.ref, []))[1].append(
+                Signal("call", t(key))
+            )
+    for patient_id, found in watch.items():
+        entries.setdefault(patient_id, (refs.get(patient_id, "?"), []))[1].extend(found)
+    return entries
+
+
+def rank(entries: Entries) -> list[Ranked]:
+    """Most urgent first: by the most urgent reason, then the oldest, then the reference."""
+    ranked = []
+    for patient_id, (ref, signals) in entries.items():
+        signals.sort(key=lambda s: CATEGORIES.index(s.category))
+        oldest = min((s.since for s in signals if s.since), default=None)
+        key = (CATEGORIES.index(signals[0].category), oldest or FAR, ref)
+        ranked.append((key, patient_id, ref, signals))
+    ranked.sort(key=lambda item: item[0])
+    return ranked
 
 
 def rank_patients(
     *,
     flags: Iterable[FlagRecord],
-    to_call: Iterable[CallCandidate],
-    watch: Mapping[int, list[Signal]],
-    refs: Mapping[int, str],
+    background: Entries,
+    background_ranked: Sequence[Ranked],
     t: Translate,
     language: str,
     now: dt.datetime,
-) -> list[tuple[int, str, list[Signal]]]:
-    """Every reason per patient, most urgent patient first: (patient id, ref, reasons)."""
-    pending: dict[int, _Pending] = {}
+    limit: int,
+) -> tuple[list[tuple[int, str, list[Signal]]], int]:
+    """The ``limit`` most urgent patients (id, ref, reasons) and how many need attention.
 
-    def add(patient_id: int, ref: str, signal: Signal) -> None:
-        pending.setdefault(patient_id, _Pending(ref, [])).signals.append(signal)
-
+    Flags are merged with the slowly changing reasons (already ranked), so a request costs
+    the unresolved flags, not the whole list of patients to call.
+    """
+    flagged: Entries = {}
     for flag in flags:
         if flag.level == "info" and flag.rule_id not in CALL_RULES:
             continue  # info flags wait in the digest and on the patient's page
-        add(flag.patient_id, flag.patient_ref, _flag_signal(flag, t, language, now))
-    words = {"unreachable": "unreachable", "declined": "declined"}
-    for candidate in to_call:
-        key = words.get(candidate.status, "" if candidate.linked else "never_opened")
-        if key:
-            add(candidate.patient_id, candidate.ref, Signal("call", t(key)))
-    for patient_id, found in watch.items():
-        for signal in found:
-            add(patient_id, refs.get(patient_id, "?"), signal)
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    ranked = []
-    for patient_id, entry in pending.items():
-        entry.signals.sort(key=lambda s: CATEGORIES.index(s.category))
-        oldest = min((s.since for s in entry.signals if s.since), default=None)
-        rank = (CATEGORIES.index(entry.signals[0].category), oldest or far, entry.ref)
-        ranked.append((rank, patient_id, entry))
-    ranked.sort(key=lambda item: item[0])
-    return [(patient_id, entry.ref, entry.signals) for _, patient_id, entry in ranked]
+        signal = _flag_signal(flag, t, language, now)
+        flagged.setdefault(flag.patient_id, (flag.patient_ref, []))[1].append(signal)
+    for patient_id, (_, signals) in flagged.items():
+        if patient_id in background:
+            signals.extend(background[patient_id][1])
+    others = (item for item in background_ranked if item[1] not in flagged)
+    merged = heapq.merge(rank(flagged), others, key=lambda item: item[0])
+    top = [(patient_id, ref, signals) for _, patient_id, ref, signals in
+           itertools.islice(merged, limit)]  # fmt: skip
+    both = sum(1 for patient_id in flagged if patient_id in background)
+    return top, len(flagged) + len(background) - both
 
 
 def build_rows(
