@@ -139,6 +139,7 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     )  # fmt: skip
     # Nurse handlers first: the patient side's button handler takes every other button.
     application.add_handlers(NurseHandlers(nurse, settings).handlers())
+    application.add_handlers(_web_link_handlers(services, nurse))
     application.add_handlers(PatientHandlers(services.conversation, transport, nurse).handlers())
     application.add_error_handler(error_handler)
     if jobs:
@@ -153,6 +154,15 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
 def build_application(services: Services, *, jobs: bool = True) -> AnyApplication:
     """The python-telegram-bot application of :func:`build_bot`."""
     return build_bot(services, jobs=jobs).application
+
+
+def _web_link_handlers(services: Services, nurse: NurseService) -> list[Any]:
+    """``/web``: a nurse's one-time sign-in link to the dashboard."""
+    from bot.telegram.web_link_handlers import WebLinkHandlers
+    from bot.web.accounts import Accounts
+
+    accounts = Accounts(services.sessions, services.settings, services.clock)
+    return WebLinkHandlers(nurse, accounts, services.settings.web_link_minutes).handlers()
 
 
 class _LeaderOnly:

@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     instance_name: str = "bot"
     export_salt: SecretStr | None = None
     """Keys the per-patient date shift of ``followup export --shift-dates`` (keep it secret)."""
+    web_enabled: bool = True
+    """Serve the nurses' web dashboard from ``followup run`` too."""
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    """0 lets the system choose a free port."""
+    web_url: str = ""
+    """Address nurses open the dashboard at (for sign-in links); default http://host:port."""
+    web_secret: SecretStr | None = None
+    web_session_hours: float = Field(default=8, gt=0)
+    web_link_minutes: float = Field(default=5, gt=0)
 
     @field_validator("nurse_user_ids", mode="before")
     @classmethod
@@ -98,6 +108,15 @@ class Settings(BaseSettings):
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         return value
+
+    def web_key(self) -> str:
+        """Key that signs web session cookies: the configured secret, else derived."""
+        if self.web_secret is not None:
+            return self.web_secret.get_secret_value()
+        return "web:" + self.callback_key().decode()
+
+    def web_address(self) -> str:
+        return (self.web_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     def callback_key(self) -> bytes:
         """Key that signs button payloads: the configured secret, else derived from the token."""

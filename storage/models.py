@@ -35,10 +35,14 @@ __all__ = [
     "Enrolment",
     "Flag",
     "Invite",
+    "NurseAccount",
     "NurseCard",
     "NurseCardMessage",
+    "NurseDialogue",
+    "NursePreference",
     "Patient",
     "ProcessedUpdate",
+    "WebSignInLink",
 ]
 
 NAMING = {
@@ -325,3 +329,32 @@ class NursePreference(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     language: Mapped[str] = mapped_column(String(8))
     updated_at: Mapped[dt.datetime]
+
+
+class NurseAccount(Base):
+    """A nurse who signs in to the web dashboard; only an argon2 hash of the password."""
+
+    __tablename__ = "nurse_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime]
+
+
+class WebSignInLink(Base):
+    """A one-time sign-in link a nurse asked the bot for; only its SHA-256 hash is stored."""
+
+    __tablename__ = "web_signin_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]

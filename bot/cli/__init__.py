@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from bot.cli import admin, nurse, progress
+from bot.cli import admin, nurse, progress, web
 from bot.cli.demo import demo
 from bot.cli.export import export
 from bot.cli.root import root
@@ -30,6 +30,8 @@ root.add_command(progress.extend)
 root.add_command(run_bot)
 root.add_command(demo)
 root.add_command(export)
+root.add_command(web.web)
+root.add_command(web.nurse)
 
 
 def main() -> None:

@@ -39,8 +39,14 @@ NOT_A_TERMINAL = "Standard input is not a terminal: running `followup demo --aut
     help="Folder for the demo database (default: a new temporary folder).",
 )
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed for --auto.")
+@click.option(
+    "--web/--no-web", default=None,
+    help="Serve the nurses' dashboard (default: yes when chatting; with --auto, after the run).",
+)  # fmt: skip
 @pass_app
-def demo(app: CliApp, auto: bool, patients: int, data_dir: Path | None, seed: int) -> None:
+def demo(
+    app: CliApp, auto: bool, patients: int, data_dir: Path | None, seed: int, web: bool | None
+) -> None:
     """Try the bot offline: chat as a patient, or watch a synthetic cohort (--auto)."""
     if not auto and not sys.stdin.isatty():
         click.echo(NOT_A_TERMINAL)
@@ -54,9 +60,10 @@ def demo(app: CliApp, auto: bool, patients: int, data_dir: Path | None, seed: in
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if auto:
-            run(run_auto_demo(folder, patients=patients, seed=seed, base_settings=app.settings))
+            run(run_auto_demo(folder, patients=patients, seed=seed, base_settings=app.settings,
+                              web=bool(web)))  # fmt: skip
         else:
-            run(run_interactive_demo(folder, base_settings=app.settings))
+            run(run_interactive_demo(folder, base_settings=app.settings, web=web is not False))
     except DemoError as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Final
 
 from bot.demo.cohort import CohortDriver, make_cohort
+from bot.demo.dashboard import demo_dashboard
 from bot.demo.session import STEP_AFTER_EVENT, DemoSession
 from bot.demo.summary import DemoSummary, load_summary, render_summary
 from bot.demo.terminal import Reader, Terminal, Writer
 from bot.settings import Settings
+from surveys.model import Survey
 
 __all__ = ["AutoResult", "run_auto_demo", "run_interactive_demo"]
 
@@ -34,8 +36,10 @@ async def run_auto_demo(
     seed: int = 7,
     base_settings: Settings | None = None,
     write: Writer = print,
+    web: bool = False,
 ) -> AutoResult:
-    """Run a seeded synthetic cohort through every check-in of the survey, then summarise."""
+    """Run a seeded synthetic cohort through every check-in of the survey, then summarise;
+    with ``web`` keep serving the nurses' dashboard on that database until interrupted."""
     started = time.perf_counter()
     async with DemoSession(data_dir, base_settings=base_settings) as demo:
         survey = demo.services.survey
@@ -56,7 +60,19 @@ async def run_auto_demo(
                 write(f"  … day {milestones.pop(0)} after surgery")
         await demo.run_jobs()
         summary = await load_summary(demo.services.sessions, survey)
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        _write_summary(write, survey, summary, patients, seconds, demo)
+        if web:
+            async with demo_dashboard(demo, write) as server:
+                write("Press Ctrl-C to stop.")
+                await server.wait()
+    return AutoResult(summary, demo.database_path, seconds, demo.user_actions)
+
+
+def _write_summary(
+    write: Writer, survey: Survey, summary: DemoSummary, patients: int, seconds: float,
+    demo: DemoSession,
+) -> None:  # fmt: skip
     write("")
     write(
         f"Synthetic cohort: {patients} patient{'' if patients == 1 else 's'}, a year of "
@@ -66,7 +82,6 @@ async def run_auto_demo(
     write(render_summary(survey, summary))
     write("")
     write(f"Database: {demo.database_path}")
-    return AutoResult(summary, demo.database_path, seconds, demo.user_actions)
 
 
 def _patients(count: int) -> str:
@@ -79,13 +94,19 @@ async def run_interactive_demo(
     base_settings: Settings | None = None,
     read: Reader = input,
     write: Writer = print,
+    web: bool = False,
 ) -> Path:
-    """Enrol one patient whose phone is this terminal, and chat until /quit."""
+    """Enrol one patient whose phone is this terminal, and chat until /quit; the nurses'
+    dashboard is served meanwhile with ``web``."""
     nurses = frozenset({DEMO_PATIENT_CHAT})  # the person at the terminal may act as a nurse
     async with DemoSession(data_dir, base_settings=base_settings, nurses=nurses) as demo:
         patient = await demo.enrol_patient(
             "DEMO-001", chat_id=DEMO_PATIENT_CHAT, name="You", surgery_date=demo.local_today()
         )
-        await Terminal(demo, patient, read=read, write=write).run()
+        if not web:
+            await Terminal(demo, patient, read=read, write=write).run()
+        else:
+            async with demo_dashboard(demo, write):
+                await Terminal(demo, patient, read=read, write=write).run()
     write(f"Database: {demo.database_path}")
     return demo.database_path

@@ -172,6 +172,13 @@ class DemoSession:
             raise DemoError("the demo is not running")
         return self._services
 
+    @property
+    def bot(self) -> BotApp:
+        """The running bot and its services (the nurse service the dashboard shares)."""
+        if self._bot is None:
+            raise DemoError("the demo is not running")
+        return self._bot
+
     def _demo_settings(self) -> Settings:
         base = self._base_settings or load_settings()
         return base.model_copy(
@@ -185,6 +192,7 @@ class DemoSession:
                 "nurse_chat_id": NURSE_CHAT_ID,
                 "nurse_user_ids": frozenset({NURSE_USER_ID}) | self._nurses,
                 "instance_name": "demo",
+                "web_session_hours": 24 * 800,  # the demo's clock jumps days at a time
             }
         )
 

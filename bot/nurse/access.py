@@ -32,13 +32,15 @@ class Nurse:
     name: str
     user_id: int | None = None
     language: str | None = None
+    via: str = "cli"
+    """Where a trusted nurse without a Telegram id acts: ``cli`` or ``web`` (signed in)."""
 
     @property
     def actor(self) -> str:
-        """The audit ``actor``: ``tg:<user id>``, ``cli:<name>``, or ``cli`` when unnamed."""
+        """The audit ``actor``: ``tg:<user id>``, ``cli:<name>``/``web:<name>``, or ``cli``."""
         if self.user_id is not None:
             return f"tg:{self.user_id}"
-        return "cli" if self.name == "cli" else f"cli:{self.name}"[:120]
+        return "cli" if self.name == "cli" == self.via else f"{self.via}:{self.name}"[:120]
 
     @property
     def label(self) -> str:

@@ -352,7 +352,7 @@ class NurseService:
         await record_audit(
             session, at=now, actor=nurse.actor, action=action, entity="flag", entity_id=flag.id,
             detail={"level": flag.level, "patient": flag.patient_ref, "rule": flag.rule_id,
-                    "via": "telegram" if nurse.user_id is not None else "cli", **detail},
+                    "via": "telegram" if nurse.user_id is not None else nurse.via, **detail},
         )  # fmt: skip
 
     async def press(self, chat_id: int, nurse: Nurse, payload: str, message_id: int) -> str:

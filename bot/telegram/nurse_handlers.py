@@ -70,6 +70,7 @@ NURSE_COMMANDS: Final = [
     ("enroll", "Enrol a patient and get the invite QR code"),
     ("cancel", "Stop enrolling"),
     ("language", "The bot's language with you: /language en or /language zh"),
+    ("web", "A sign-in link to the ward dashboard"),
 ]
 NURSE_COMMANDS_ZH: Final = [
     ("flags", "未处理的提醒，红色在前"),
@@ -78,6 +79,7 @@ NURSE_COMMANDS_ZH: Final = [
     ("enroll", "登记患者并获取邀请二维码"),
     ("cancel", "停止登记"),
     ("language", "机器人对您使用的语言：/language zh 或 /language en"),
+    ("web", "病房网页的登录链接"),
 ]
 """The same menu for nurses whose Telegram app is in Chinese."""
 PRIVATE = filters.ChatType.PRIVATE

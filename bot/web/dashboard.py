@@ -1,0 +1,309 @@
+"""What each page shows, read from storage and the nurse service; no HTTP here.
+
+The ward's percentiles, the "watch" signals and the patients to call (never opened the
+invite, unreachable, declined) read many rows and change slowly, so they are computed at
+most every ``REFRESH`` and shared by every request; flags are read afresh on every page,
+so a red or amber answer shows at the page's next refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.nurse._loading import PatientRecovery, load_patient
+from bot.nurse.recovery import mic_of, mic_reached
+from bot.web.figures import Band, band_of, percentile_of_values
+from bot.web.i18n import Translate
+from bot.web.worklist import (
+    Entries,
+    Ranked,
+    Row,
+    background_signals,
+    build_rows,
+    pain_limits,
+    rank,
+    rank_patients,
+    watch_signals,
+)
+from storage.checkins import checkins_for_enrolment
+from storage.records import CheckinRecord, FlagRecord
+from storage.worklist import (
+    CallCandidate,
+    GivenAnswer,
+    PatientPain,
+    answer_histograms,
+    answers_of_enrolment,
+    checkin_outcomes,
+    flag_counts,
+    flags_of_patient,
+    paired_leg_pain,
+    patient_contexts,
+    patients_to_call,
+    recent_pain,
+    red_acknowledge_minutes,
+    unresolved_flags,
+)
+from surveys.model import Survey
+
+__all__ = ["Dashboard", "PatientPage", "PointFigures", "WardBands", "WardPage"]
+
+REFRESH = dt.timedelta(minutes=5)
+CALL_STATUSES = ("unreachable", "declined")
+NEVER_OPENED_AFTER = dt.timedelta(days=2)
+WATCH_DAYS = 14
+SHOWN = 200
+"""Rows the worklist shows at most (the most urgent); the title counts every patient."""
+
+T = TypeVar("T")
+
+
+class _Cached(Generic[T]):
+    """One value recomputed when older than ``ttl`` (one computation at a time)."""
+
+    def __init__(self, compute: Callable[[], Awaitable[T]], ttl: float) -> None:
+        self._compute = compute
+        self._ttl = ttl
+        self._value: tuple[float, T] | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> T:
+        if self._value is not None and time.monotonic() - self._value[0] < self._ttl:
+            return self._value[1]
+        async with self._lock:
+            if self._value is None or time.monotonic() - self._value[0] >= self._ttl:
+                self._value = (time.monotonic(), await self._compute())
+            return self._value[1]
+
+    def clear(self) -> None:
+        self._value = None
+
+
+@dataclass(frozen=True)
+class WardBands:
+    """Leg pain and walking-rank quartiles per check-in spec."""
+
+    leg: dict[str, Band]
+    walking: dict[str, Band]
+
+
+@dataclass(frozen=True)
+class PointFigures:
+    spec_id: str
+    label: str
+    due: int
+    answered: int
+    leg: Band | None
+    walking: Band | None
+
+
+@dataclass(frozen=True)
+class WardPage:
+    points: tuple[PointFigures, ...]
+    mic: dict[str, tuple[int, int]]
+    """At day 90 and 365: (patients reaching the MIC in leg pain, patients assessed)."""
+    burden: dict[str, float]
+    completed: int
+    ack_median: float | None
+    ack_p90: float | None
+    walking_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    recovery: PatientRecovery
+    checkins: tuple[CheckinRecord, ...]
+    answers: dict[int, list[GivenAnswer]]
+    flags: tuple[FlagRecord, ...]
+    day: int | None
+
+
+class Dashboard:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        survey: Survey,
+        clock: Clock,
+        refresh: dt.timedelta = REFRESH,
+    ) -> None:
+        self._sessions = sessions
+        self._survey = survey
+        self._clock = clock
+        self._limits = pain_limits(survey)
+        seconds = refresh.total_seconds()
+        self._bands = _Cached(self._load_bands, seconds)
+        self._watch = _Cached(self._load_watch, seconds)
+        self._to_call = _Cached(self._load_to_call, seconds)
+        self._background: dict[str, tuple[tuple[object, ...], Entries, list[Ranked]]] = {}
+        """Per language: which shared values the slowly changing reasons came from, the
+        reasons per patient, and those patients ranked."""
+
+    def point_labels(self, t: Translate) -> dict[str, str]:
+        return {
+            spec.id: t("pre_op") if spec.day is None else t("day_n", n=spec.day)
+            for spec in self._survey.schedule.checkins
+        }
+
+    # ---- worklist ---------------------------------------------------------------------
+
+    async def _load_bands(self) -> WardBands:
+        ranks = {c.id: i for i, c in enumerate(self._survey.distance_categories)}
+        async with self._sessions() as session:
+            legs = await answer_histograms(session, "leg_pain")
+            walks = await answer_histograms(session, "walking", key="category")
+        leg = {}
+        for spec, counts in legs.by_spec.items():
+            numeric = _numeric(counts)
+            band = band_of(numeric)
+            if band is not None:
+                leg[spec] = band
+        walking = {}
+        for spec, counts in walks.by_spec.items():
+            ranked: dict[float, int] = {}
+            for category, count in counts.items():
+                if category in ranks:
+                    ranked[ranks[category]] = ranked.get(ranks[category], 0) + count
+            band = band_of(ranked)
+            if band is not None:
+                walking[spec] = band
+        return WardBands(leg, walking)
+
+    async def _load_watch(self) -> list[PatientPain]:
+        since = self._clock.now() - dt.timedelta(days=WATCH_DAYS)
+        async with self._sessions() as session:
+            return list(await recent_pain(session, since=since))
+
+    async def _load_to_call(self) -> list[CallCandidate]:
+        invited_before = self._clock.now() - NEVER_OPENED_AFTER
+        async with self._sessions() as session:
+            return await patients_to_call(
+                session, invited_before=invited_before, statuses=CALL_STATUSES
+            )
+
+    async def bands(self) -> WardBands:
+        return await self._bands.get()
+
+    async def worklist(
+        self, t: Translate, language: str, limit: int = SHOWN
+    ) -> tuple[list[Row], int]:
+        """The ``limit`` most urgent rows, and how many patients need attention in all."""
+        now = self._clock.now()
+        bands = await self._bands.get()
+        pains = await self._watch.get()
+        to_call = await self._to_call.get()
+        memo = self._background.get(language)
+        shared = (bands, pains, to_call)
+        if memo is None or any(a is not b for a, b in zip(memo[0], shared, strict=True)):
+            watch = watch_signals(pains, self._limits, bands.leg, t, self.point_labels(t))
+            refs = {pain.patient_id: pain.ref for pain in pains}
+            entries = background_signals(to_call, watch, refs, t)
+            memo = (shared, entries, rank(entries))
+            self._background[language] = memo
+        _, background, background_ranked = memo
+        async with self._sessions() as session:
+            flags = await unresolved_flags(session)
+            shown, count = rank_patients(
+                flags=flags, background=background, background_ranked=background_ranked, t=t,
+                language=language, now=now, limit=limit,
+            )  # fmt: skip
+            contexts = await patient_contexts(session, [patient_id for patient_id, _, _ in shown])
+        return build_rows(shown, contexts, t, now), count
+
+    # ---- patient ----------------------------------------------------------------------
+
+    async def patient(self, ref: str) -> PatientPage | None:
+        async with self._sessions() as session:
+            found = await load_patient(session, self._survey, ref)
+            if found is None:
+                return None
+            enrolment = found.enrolment
+            checkins = await checkins_for_enrolment(session, enrolment.id) if enrolment else []
+            given = await answers_of_enrolment(session, enrolment.id) if enrolment else []
+            flags = await flags_of_patient(session, found.patient.id)
+        answers: dict[int, list[GivenAnswer]] = {}
+        for answer in given:
+            answers.setdefault(answer.checkin_id, []).append(answer)
+        day = None
+        if enrolment is not None:
+            today = self._clock.now().astimezone(ZoneInfo(found.patient.timezone)).date()
+            day = (today - enrolment.surgery_date).days
+        ordered = sorted(checkins, key=lambda c: (c.day is not None, c.day or 0, c.id))
+        return PatientPage(found, tuple(ordered), answers, tuple(flags), day)
+
+    # ---- ward -------------------------------------------------------------------------
+
+    async def ward(self, t: Translate, language: str = "en") -> WardPage:
+        bands = await self._bands.get()
+        labels = self.point_labels(t)
+        async with self._sessions() as session:
+            outcomes = await checkin_outcomes(session)
+            counts = await flag_counts(session)
+            minutes = await red_acknowledge_minutes(session)
+            mic = await self._mic(session)
+        due: dict[str, int] = {}
+        answered: dict[str, int] = {}
+        for outcome in outcomes:
+            if outcome.status in ("completed", "missed"):
+                due[outcome.spec_id] = due.get(outcome.spec_id, 0) + outcome.count
+            if outcome.status == "completed":
+                answered[outcome.spec_id] = answered.get(outcome.spec_id, 0) + outcome.count
+        points = tuple(
+            PointFigures(
+                spec.id,
+                labels[spec.id],
+                due.get(spec.id, 0),
+                answered.get(spec.id, 0),
+                bands.leg.get(spec.id),
+                bands.walking.get(spec.id),
+            )
+            for spec in self._survey.schedule.checkins
+        )
+        completed = sum(answered.values())
+        burden = {
+            level: (100 * counts.get(level, 0) / completed if completed else 0.0)
+            for level in ("red", "amber", "info")
+        }
+        return WardPage(
+            points,
+            mic,
+            burden,
+            completed,
+            percentile_of_values(minutes, 0.5),
+            percentile_of_values(minutes, 0.9),
+            tuple(
+                c.label.get("zh-Hans" if language == "zh" else "en")
+                for c in self._survey.distance_categories
+            ),
+        )
+
+    async def _mic(self, session: AsyncSession) -> dict[str, tuple[int, int]]:
+        """Patients reaching the MIC in leg pain at 3 and 12 months, from paired answers."""
+        mic = mic_of(self._survey)
+        found = {}
+        for spec in self._survey.schedule.checkins:
+            if spec.day not in (90, 365):
+                continue
+            pairs = await paired_leg_pain(session, spec.id)
+            reached = [mic_reached(base, now, mic) for base, now in pairs]
+            assessed = [r for r in reached if r is not None]
+            found[spec.id] = (sum(1 for r in assessed if r), len(assessed))
+        return found
+
+
+def _numeric(counts: dict[str, int]) -> dict[float, int]:
+    numeric: dict[float, int] = {}
+    for text, count in counts.items():
+        try:
+            value = float(text)
+        except ValueError:
+            continue
+        numeric[value] = numeric.get(value, 0) + count
+    return numeric

@@ -1,0 +1,182 @@
+"""Form posts: acknowledge and resolve a flag, send a check-in now, a new invite card, a new
+surgery date, and enrolment. Each calls the service the Telegram side and the command line
+use, under the nurse's name (audit actor ``web:<name>``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+import segno
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.services.enrolment import EnrolmentError, change_surgery_date, new_invite
+from bot.web.accounts import SignedIn
+from bot.web.context import as_nurse, page, protected, web_of
+from bot.web.i18n import translator
+
+__all__ = ["routes"]
+
+
+def _back(ref: str, message: str) -> Response:
+    return RedirectResponse(f"/patients/{quote(ref)}?done={quote(message)}", status_code=303)
+
+
+def _qr_svg(link: str) -> str:
+    return str(segno.make(link, error="m", micro=False).svg_data_uri(scale=6, border=4))
+
+
+def _flag_id(request: Request) -> int | None:
+    try:
+        return int(request.path_params["flag_id"])
+    except (KeyError, ValueError):
+        return None
+
+
+@protected
+async def acknowledge(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    form = await request.form()
+    flag_id = _flag_id(request)
+    if flag_id is None:
+        return page(request, "refused.html", who, 404, reason="not_found")
+    result = await web.nurse.acknowledge(flag_id, as_nurse(who))
+    return _back(
+        str(form.get("ref") or (result.flag.patient_ref if result.flag else "")), result.message
+    )
+
+
+@protected
+async def resolve(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    form = await request.form()
+    flag_id = _flag_id(request)
+    if flag_id is None:
+        return page(request, "refused.html", who, 404, reason="not_found")
+    outcome = str(form.get("outcome") or "") or None
+    note = str(form.get("note") or "").strip() or None
+    result = await web.nurse.resolve(flag_id, as_nurse(who), outcome=outcome, note=note)
+    return _back(
+        str(form.get("ref") or (result.flag.patient_ref if result.flag else "")), result.message
+    )
+
+
+@protected
+async def checkin_now(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    ref = request.path_params["ref"]
+    result = await web.nurse.send_checkin_now(as_nurse(who), ref)
+    return _back(ref, result.message)
+
+
+@protected
+async def invite(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    ref = request.path_params["ref"]
+    try:
+        issued = await new_invite(web.sessions, web.settings, web.clock, ref, as_nurse(who).actor)
+    except EnrolmentError as exc:
+        return _back(ref, str(exc))
+    return page(
+        request,
+        "invite.html",
+        who,
+        ref=issued.ref,
+        qr=_qr_svg(issued.link),
+        link=issued.link,
+        expires=issued.expires_at.date(),
+    )
+
+
+@protected
+async def reschedule(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    ref = request.path_params["ref"]
+    form = await request.form()
+    try:
+        new_date = dt.date.fromisoformat(str(form.get("surgery_date") or ""))
+    except ValueError:
+        return _back(ref, "Give the new surgery date as YYYY-MM-DD.")
+    try:
+        moved = await change_surgery_date(
+            web.sessions, web.survey, web.clock, ref, new_date, as_nurse(who).actor
+        )
+    except EnrolmentError as exc:
+        return _back(ref, str(exc))
+    return _back(
+        ref,
+        f"Surgery date is now {moved.surgery_date:%d %b %Y}; {moved.replanned} check-ins moved.",
+    )
+
+
+@protected
+async def enrol_form(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    return page(
+        request,
+        "enrol.html",
+        who,
+        values={
+            "timezone": web.settings.default_timezone,
+            "language": "zh-Hans" if who.language == "zh" else "en",
+        },
+    )
+
+
+@protected
+async def enrol(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    form = await request.form()
+    values = {
+        key: str(form.get(key) or "").strip()
+        for key in ("ref", "surgery_date", "language", "timezone")
+    }
+    values["caregiver"] = "yes" if form.get("caregiver") else ""
+    t = translator(who.language)
+    try:
+        surgery = dt.date.fromisoformat(values["surgery_date"])
+    except ValueError:
+        return page(request, "enrol.html", who, 400, values=values, error=t("bad_date"))
+    try:
+        invitation = await web.nurse.enrol(
+            as_nurse(who),
+            ref=values["ref"],
+            surgery_date=surgery,
+            language=values["language"],
+            timezone=values["timezone"] or web.settings.default_timezone,
+            caregiver_helps=bool(values["caregiver"]),
+        )
+    except EnrolmentError as exc:
+        error = t(f"err_{exc.code}") if who.language == "zh" else str(exc)
+        return page(
+            request,
+            "enrol.html",
+            who,
+            400,
+            values=values,
+            error=str(exc) if error == f"err_{exc.code}" else error,
+        )
+    if invitation is None:
+        return page(request, "refused.html", who, 403, reason="sign_in_first")
+    return page(
+        request,
+        "invite.html",
+        who,
+        ref=invitation.ref,
+        qr=_qr_svg(invitation.link),
+        link=invitation.link,
+        expires=invitation.expires_at.date(),
+    )
+
+
+routes = [
+    Route("/flags/{flag_id}/ack", acknowledge, methods=["POST"]),
+    Route("/flags/{flag_id}/resolve", resolve, methods=["POST"]),
+    Route("/patients/{ref}/checkin-now", checkin_now, methods=["POST"]),
+    Route("/patients/{ref}/invite", invite, methods=["POST"]),
+    Route("/patients/{ref}/reschedule", reschedule, methods=["POST"]),
+    Route("/enrol", enrol_form, methods=["GET"]),
+    Route("/enrol", enrol, methods=["POST"]),
+]
