@@ -86,6 +86,8 @@ async def test_a_check_in_with_seven_reasons_gives_exactly_one_card(
     assert card.text == (
         "🔴 RED · card #1 · patient P-001 · day 3 post-op\n"
         "🔴 Red flag: fever of 38 °C or more, or chills\n"
+        "🔴 Red flag: wound red, hot, swollen, leaking or opening\n"
+        f"   In their words: “{WET}”\n"
         "🟠 Leg pain 7 or more\n"
         "🟠 Leg pain up 3 or more points since the previous check-in\n"
         "🟠 Back pain 7 or more\n"
@@ -108,7 +110,8 @@ async def test_a_check_in_with_seven_reasons_gives_exactly_one_card(
         "Raised 05 Mar 09:00"
     )
     assert card.button_labels == ("Acknowledge", "Resolve")
-    flags = [await h.flag(i) for i in range(1, 9)]
+    # seven reasons, the note, and the wound the note describes (read from its words)
+    flags = [await h.flag(i) for i in range(1, 10)]
     assert {f.card_id for f in flags} == {1}
     assert len(await h.audit("card.posted")) == 1
 
