@@ -10,6 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.nurse.cards import OUTCOMES
+from bot.nurse.nurse_texts import nurse_language
+from bot.nurse.nurse_texts import t as card_text
 from bot.web.accounts import SignedIn
 from bot.web.charts import panels_of, patient_chart_png
 from bot.web.context import page, protected, web_of
@@ -43,7 +45,7 @@ async def patient(request: Request, who: SignedIn) -> Response:
         p=found,
         rows=checkin_rows(web.survey, found, t, zone, who.language),
         zone=zone,
-        outcomes=OUTCOMES,
+        outcomes={o: card_text(f"outcome.{o}", nurse_language(who.language)) for o in OUTCOMES},
         message=request.query_params.get("done"),
         why=lambda flag: flag_why(flag.evidence, who.language),
     )

@@ -76,7 +76,7 @@ async def test_the_ward_language_is_used_when_the_nurses_own_is_not_known(
     transport, directory = TelegramTransport(h.bot), TelegramNurseDirectory(h.bot)
     chinese_ward = NurseService(h.sessions, h.survey, settings, h.clock, transport, directory)
     await chinese_ward.show_flags(SAM, Nurse("Sam", SAM))  # Sam's app says no language
-    assert (await h.next_message(SAM)).text == "未处理的提醒\nNo open flags."
+    assert (await h.next_message(SAM)).text == "未处理的提醒\n没有未处理的警报。"
     await chinese_ward.show_flags(SAM, Nurse("Sam", SAM, language="en-GB"))
     assert (await h.next_message(SAM)).text == "Open flags\nNo open flags."
     refused = await chinese_ward.send_checkin_now(Nurse("Omar", OMAR), "P-001", "zh-Hans")

@@ -112,7 +112,13 @@ async def test_the_worklist_shows_a_red_answer_from_the_bot_and_the_card_follows
     await expect(page.get_by_role("status")).to_have_text("Acknowledged flag #1.")
     edited = await ward.next_message(GROUP, "Acknowledged by")
     assert edited.message_id == card.message_id
-    assert edited.text == card.text + f"\n✅ Acknowledged by {NURSE}, 03 Mar 09:04"
+    # the card went out at the tick; by now it also lists the answer stored with Done
+    shown = (card.text or "").replace(
+        "\n\nRaised",
+        "\n• Red-flag symptoms: New weakness in a leg or foot, a dragging foot, "
+        "or a fall\n\nRaised",
+    )
+    assert edited.text == shown + f"\n✅ Acknowledged by {NURSE}, 03 Mar 09:04"
 
     await page.get_by_label("Outcome").select_option("fine")
     await page.get_by_label("Note").fill("Called, walking fine with a frame")
