@@ -19,7 +19,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
-from bot.scheduling import Dispatcher, Pacer, schedule_jobs
+from bot.scheduling import Dispatcher, OutboxSender, Pacer, schedule_jobs, schedule_outbox
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
 from bot.telegram.handlers import PatientHandlers, error_handler
@@ -49,6 +49,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+OUTBOX_SWEEP_SECONDS = 5.0
+"""How often every process looks for urgent messages a failed send or a crash left behind."""
 
 ALLOWED_UPDATES = [
     Update.MESSAGE,
@@ -102,6 +104,7 @@ class BotApp:
     application: AnyApplication
     dispatcher: Dispatcher
     nurse: NurseService
+    outbox: OutboxSender
 
 
 def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -> BotApp:
@@ -137,15 +140,21 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     )  # fmt: skip
     # Nurse handlers first: the patient side's button handler takes every other button.
     application.add_handlers(NurseHandlers(nurse, settings).handlers())
-    application.add_handlers(PatientHandlers(services.conversation, transport, nurse).handlers())
+    outbox = OutboxSender(
+        services.sessions, transport, services.clock, instance=settings.instance_name
+    )
+    application.add_handlers(
+        PatientHandlers(services.conversation, transport, nurse, outbox).handlers()
+    )
     application.add_error_handler(error_handler)
     if jobs:
         assert application.job_queue is not None  # the job-queue extra is a dependency
         schedule_jobs(application.job_queue, dispatcher, settings)
+        schedule_outbox(application.job_queue, outbox, OUTBOX_SWEEP_SECONDS)
         schedule_nurse_jobs(
             application.job_queue, _LeaderOnly(services.engine, nurse), settings.tick_seconds
         )
-    return BotApp(application, dispatcher, nurse)
+    return BotApp(application, dispatcher, nurse, outbox)
 
 
 def build_application(services: Services, *, jobs: bool = True) -> AnyApplication:

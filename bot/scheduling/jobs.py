@@ -12,11 +12,17 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final, Protocol
 
-from bot.scheduling.counts import Counts
 from bot.scheduling.dispatcher import Dispatcher
 from bot.settings import Settings
 
-__all__ = ["JOB_IDS", "RepeatingQueue", "Scheduler", "schedule_jobs"]
+__all__ = [
+    "JOB_IDS",
+    "OUTBOX_JOB_ID",
+    "RepeatingQueue",
+    "Scheduler",
+    "schedule_jobs",
+    "schedule_outbox",
+]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,8 @@ JOB_IDS: Final = {
     "followup.dispatch_due": "dispatch_due",
     "followup.send_reminders": "send_reminders",
 }
+
+OUTBOX_JOB_ID: Final = "followup.outbox"
 
 # one run at a time; runs missed while busy collapse into one, however late
 _JOB_OPTIONS: Final = {
@@ -86,7 +94,7 @@ def schedule_jobs(
     return list(JOB_IDS)
 
 
-def _guarded(job_id: str, job: Callable[[], Awaitable[Counts]]) -> Callable[[], Awaitable[None]]:
+def _guarded(job_id: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
     """Log a failed run (e.g. the database was unreachable) and let the next run try again."""
 
     async def run() -> None:
@@ -96,3 +104,21 @@ def _guarded(job_id: str, job: Callable[[], Awaitable[Counts]]) -> Callable[[], 
             log.exception("job %s failed; it runs again in the next interval", job_id)
 
     return run
+
+
+class OutboxSweep(Protocol):
+    async def sweep(self) -> int: ...
+
+
+def schedule_outbox(target: RepeatingQueue, sender: OutboxSweep, interval: float) -> str:
+    """Sweep the outbox every ``interval`` seconds (first right away: what a crash left)."""
+    run = _guarded(OUTBOX_JOB_ID, sender.sweep)
+
+    async def callback(_context: object) -> None:
+        await run()
+
+    target.run_repeating(
+        callback, interval=interval, first=0, name=OUTBOX_JOB_ID,
+        job_kwargs={"id": OUTBOX_JOB_ID, **_JOB_OPTIONS},
+    )  # fmt: skip
+    return OUTBOX_JOB_ID
