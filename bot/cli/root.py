@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
