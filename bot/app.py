@@ -19,6 +19,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
+from bot.ops import CountingTransport, Metrics, startup_warnings
 from bot.scheduling import Dispatcher, OutboxSender, Pacer, schedule_jobs, schedule_outbox
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
@@ -105,6 +106,7 @@ class BotApp:
     dispatcher: Dispatcher
     nurse: NurseService
     outbox: OutboxSender
+    metrics: Metrics
 
 
 def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -> BotApp:
@@ -121,15 +123,19 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         builder = builder.rate_limiter(
             AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3)
         )
+    if settings.proxy_url is not None:  # HTTP(S) or SOCKS5, for every Bot API call
+        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     application: AnyApplication = (
         builder.token(settings.bot_token.get_secret_value())
+        .read_timeout(settings.send_timeout)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .post_init(_on_start(services))
         .post_shutdown(_on_stop(services))
         .build()
     )
-    transport = TelegramTransport(application.bot)
+    metrics = Metrics(services.sessions, services.clock)
+    transport = CountingTransport(TelegramTransport(application.bot), metrics)
     dispatcher = Dispatcher(
         services.sessions, services.survey, settings, services.clock, transport,
         services.conversation, pacer=None if throttle else Pacer.unlimited(),
@@ -149,12 +155,12 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     application.add_error_handler(error_handler)
     if jobs:
         assert application.job_queue is not None  # the job-queue extra is a dependency
-        schedule_jobs(application.job_queue, dispatcher, settings)
+        schedule_jobs(application.job_queue, dispatcher, settings, after_run=metrics.ticked)
         schedule_outbox(application.job_queue, outbox, OUTBOX_SWEEP_SECONDS)
         schedule_nurse_jobs(
             application.job_queue, _LeaderOnly(services.engine, nurse), settings.tick_seconds
         )
-    return BotApp(application, dispatcher, nurse, outbox)
+    return BotApp(application, dispatcher, nurse, outbox, metrics)
 
 
 def build_application(services: Services, *, jobs: bool = True) -> AnyApplication:
@@ -186,6 +192,8 @@ def _on_start(services: Services) -> Any:
                 language_code=None if language == "en" else language,
             )
         await register_nurse_commands(bot, services.settings)
+        for warning in startup_warnings(services.settings):
+            log.warning(warning)
         log.info("bot started as @%s", bot.username)
 
     return on_start

@@ -69,14 +69,22 @@ class Scheduler(Protocol):
 
 
 def schedule_jobs(
-    target: RepeatingQueue | Scheduler, dispatcher: Dispatcher, settings: Settings
+    target: RepeatingQueue | Scheduler,
+    dispatcher: Dispatcher,
+    settings: Settings,
+    *,
+    after_run: Callable[[], None] | None = None,
 ) -> list[str]:
     """Run each job every ``settings.tick_seconds``, the first time right away (catch-up).
 
     Returns the job ids. A run still busy when the next is due is skipped, not doubled.
+    ``after_run`` is told each time the dispatch job finished a run (for health checks).
     """
     for job_id, method in JOB_IDS.items():
-        run = _guarded(job_id, getattr(dispatcher, method))
+        job = getattr(dispatcher, method)
+        if after_run is not None and method == "dispatch_due":
+            job = _then(job, after_run)
+        run = _guarded(job_id, job)
         if hasattr(target, "run_repeating"):
 
             async def callback(_context: object, run: Callable[[], Awaitable[None]] = run) -> None:
@@ -104,6 +112,19 @@ def _guarded(job_id: str, job: Callable[[], Awaitable[object]]) -> Callable[[], 
             log.exception("job %s failed; it runs again in the next interval", job_id)
 
     return run
+
+
+def _then(
+    job: Callable[[], Awaitable[object]], after: Callable[[], None]
+) -> Callable[[], Awaitable[object]]:
+    """``job``, then ``after()`` once it succeeded."""
+
+    async def job_then() -> object:
+        result = await job()
+        after()
+        return result
+
+    return job_then
 
 
 class OutboxSweep(Protocol):
