@@ -21,7 +21,8 @@ class DispatchPolicy:
     messages/s busy; more are claimed, at most ``batch_size`` at a time, as places free up.
     ``lease``: a ``sending`` claim older than this is taken to belong to a dead process and is
     recovered; a live process stops sending for a claim after half of it, so a claim is never
-    recovered while its owner may still send. ``retry_delays[n - 1]``: how long a check-in
+    recovered while its owner may still send. A minute: a crash delays its check-ins by about
+    that much (each claim is sent within seconds of being taken, so half of it is plenty). ``retry_delays[n - 1]``: how long a check-in
     released after ``n`` failed tries waits before the next tick may claim it again (the last
     value for more). After ``max_attempts`` failed tries it is marked missed as
     ``undeliverable``. Within one try a message is sent up to ``send_tries`` times on
@@ -33,7 +34,7 @@ class DispatchPolicy:
 
     batch_size: int = 100
     concurrency: int = 40
-    lease: dt.timedelta = dt.timedelta(minutes=5)
+    lease: dt.timedelta = dt.timedelta(seconds=60)
     max_attempts: int = 10
     retry_delays: tuple[dt.timedelta, ...] = _doubling(
         dt.timedelta(seconds=30), dt.timedelta(minutes=30), 8
