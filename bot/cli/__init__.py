@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from bot.cli import admin, nurse
+from bot.cli import admin, nurse, ops
 from bot.cli.demo import demo
 from bot.cli.root import root
 from bot.cli.run import run_bot
@@ -16,6 +16,7 @@ from bot.cli.run import run_bot
 __all__ = ["main", "root"]
 
 root.add_command(admin.db)
+admin.db.add_command(ops.db_backup)
 root.add_command(admin.surveys)
 root.add_command(admin.enroll)
 root.add_command(admin.invite)

@@ -22,9 +22,9 @@ class DispatchPolicy:
     ``lease``: a ``sending`` claim older than this is taken to belong to a dead process and is
     recovered; a live process stops sending for a claim after half of it, so a claim is never
     recovered while its owner may still send. A minute: a crash delays its check-ins by about
-    that much (each claim is sent within seconds of being taken, so half of it is plenty). ``retry_delays[n - 1]``: how long a check-in
-    released after ``n`` failed tries waits before the next tick may claim it again (the last
-    value for more). After ``max_attempts`` failed tries it is marked missed as
+    that much (each claim is sent within seconds of being taken, so half of it is plenty).
+    ``retry_delays[n - 1]``: how long a check-in released after ``n`` failed tries waits
+    before the next tick may claim it again (the last value for more). After ``max_attempts`` failed tries it is marked missed as
     ``undeliverable``. Within one try a message is sent up to ``send_tries`` times on
     transient errors (exponential backoff from ``backoff_initial`` up to ``backoff_max``
     seconds) and waits out up to ``retry_later_tries`` rate limits of at most
