@@ -7,6 +7,7 @@ server (``FOLLOWUP_TELEGRAM_API_URL``: Telegram, a self-hosted server, or the sa
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
 from bot.ops import CountingTransport, Metrics, startup_warnings
+from bot.ops.housekeeping import Housekeeping
 from bot.scheduling import Dispatcher, OutboxSender, Pacer, schedule_jobs, schedule_outbox
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
@@ -157,6 +159,10 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         assert application.job_queue is not None  # the job-queue extra is a dependency
         schedule_jobs(application.job_queue, dispatcher, settings, after_run=metrics.ticked)
         schedule_outbox(application.job_queue, outbox, OUTBOX_SWEEP_SECONDS)
+        housekeeping = Housekeeping(
+            services.sessions, services.clock, dt.timedelta(days=settings.update_retention_days)
+        )
+        schedule_outbox(application.job_queue, housekeeping, 3600, "followup.housekeeping")
         schedule_nurse_jobs(
             application.job_queue, _LeaderOnly(services.engine, nurse), settings.tick_seconds
         )

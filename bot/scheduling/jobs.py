@@ -131,15 +131,20 @@ class OutboxSweep(Protocol):
     async def sweep(self) -> int: ...
 
 
-def schedule_outbox(target: RepeatingQueue, sender: OutboxSweep, interval: float) -> str:
-    """Sweep the outbox every ``interval`` seconds (first right away: what a crash left)."""
-    run = _guarded(OUTBOX_JOB_ID, sender.sweep)
+def schedule_outbox(
+    target: RepeatingQueue, sender: OutboxSweep, interval: float, job_id: str = OUTBOX_JOB_ID
+) -> str:
+    """Sweep the outbox every ``interval`` seconds (first right away: what a crash left).
+
+    Also used for other sweeps (``job_id`` names them), e.g. housekeeping.
+    """
+    run = _guarded(job_id, sender.sweep)
 
     async def callback(_context: object) -> None:
         await run()
 
     target.run_repeating(
-        callback, interval=interval, first=0, name=OUTBOX_JOB_ID,
-        job_kwargs={"id": OUTBOX_JOB_ID, **_JOB_OPTIONS},
+        callback, interval=interval, first=0, name=job_id,
+        job_kwargs={"id": job_id, **_JOB_OPTIONS},
     )  # fmt: skip
-    return OUTBOX_JOB_ID
+    return job_id
