@@ -26,6 +26,7 @@ root.add_command(nurse.flags)
 root.add_command(nurse.flag)
 root.add_command(nurse.checkin)
 root.add_command(nurse.report)
+root.add_command(ops.patient)
 root.add_command(run_bot)
 root.add_command(demo)
 
