@@ -41,6 +41,8 @@ RETRY_WAITS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
+LOST = {"ConnectionDoesNotExistError", "ConnectionFailureError", "InterfaceError"}
+"""asyncpg's names for a connection that went away (matched by name: no import needed)."""
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -127,9 +129,16 @@ async def ensure_schema_current(engine: AsyncEngine) -> None:
 
 def is_connection_error(exc: BaseException) -> bool:
     """The database connection was lost or refused (worth retrying the unit of work)."""
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated) or isinstance(exc.orig, (OSError, ConnectionError))
-    return isinstance(exc, (OSError, ConnectionError))
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(8):  # the driver's error is a cause or two down the chain
+        if seen is None:
+            return False
+        if isinstance(seen, (OSError, ConnectionError)) or type(seen).__name__ in LOST:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def retrying(
