@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage.models import AuditEvent
+from storage.models import Answer, AuditEvent
 from tests.bot.e2e.conftest import Harness
 from tests.bot.e2e.test_patient_conversation import CHAT, onboard
 
@@ -28,3 +28,13 @@ async def test_non_ascii_button_payload_is_refused(harness: Harness, payload: st
     async with h.services.sessions() as session:
         events = (await session.scalars(select(AuditEvent.action))).all()
     assert events.count("security.bad_callback") == 1
+
+
+async def test_nul_characters_in_typed_text_are_dropped_not_fatal(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.send_text(CHAT, "\x007\x00")
+    await h.next_message(CHAT, "2/")
+    async with h.services.sessions() as session:
+        raws = (await session.scalars(select(Answer.raw))).all()
+    assert raws == ["7"]
