@@ -7,6 +7,7 @@ server (``FOLLOWUP_TELEGRAM_API_URL``: Telegram, a self-hosted server, or the sa
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,9 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
-from bot.scheduling import Dispatcher, Pacer, schedule_jobs
+from bot.ops import CountingTransport, Metrics, startup_warnings
+from bot.ops.housekeeping import Housekeeping
+from bot.scheduling import Dispatcher, OutboxSender, Pacer, schedule_jobs, schedule_outbox
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
 from bot.telegram.handlers import PatientHandlers, error_handler
@@ -49,6 +52,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+OUTBOX_SWEEP_SECONDS = 5.0
+"""How often every process looks for urgent messages a failed send or a crash left behind."""
 
 ALLOWED_UPDATES = [
     Update.MESSAGE,
@@ -104,6 +109,8 @@ class BotApp:
     application: AnyApplication
     dispatcher: Dispatcher
     nurse: NurseService
+    outbox: OutboxSender
+    metrics: Metrics
 
 
 def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -> BotApp:
@@ -120,15 +127,19 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         builder = builder.rate_limiter(
             AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3)
         )
+    if settings.proxy_url is not None:  # HTTP(S) or SOCKS5, for every Bot API call
+        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     application: AnyApplication = (
         builder.token(settings.bot_token.get_secret_value())
+        .read_timeout(settings.send_timeout)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .post_init(_on_start(services))
         .post_shutdown(_on_stop(services))
         .build()
     )
-    transport = TelegramTransport(application.bot)
+    metrics = Metrics(services.sessions, services.clock)
+    transport = CountingTransport(TelegramTransport(application.bot), metrics)
     dispatcher = Dispatcher(
         services.sessions, services.survey, settings, services.clock, transport,
         services.conversation, pacer=None if throttle else Pacer.unlimited(),
@@ -140,15 +151,25 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     # Nurse handlers first: the patient side's button handler takes every other button.
     application.add_handlers(NurseHandlers(nurse, settings).handlers())
     application.add_handlers(_web_link_handlers(services, nurse))
-    application.add_handlers(PatientHandlers(services.conversation, transport, nurse).handlers())
+    outbox = OutboxSender(
+        services.sessions, transport, services.clock, instance=settings.instance_name
+    )
+    application.add_handlers(
+        PatientHandlers(services.conversation, transport, nurse, outbox).handlers()
+    )
     application.add_error_handler(error_handler)
     if jobs:
         assert application.job_queue is not None  # the job-queue extra is a dependency
-        schedule_jobs(application.job_queue, dispatcher, settings)
+        schedule_jobs(application.job_queue, dispatcher, settings, after_run=metrics.ticked)
+        schedule_outbox(application.job_queue, outbox, OUTBOX_SWEEP_SECONDS)
+        housekeeping = Housekeeping(
+            services.sessions, services.clock, dt.timedelta(days=settings.update_retention_days)
+        )
+        schedule_outbox(application.job_queue, housekeeping, 3600, "followup.housekeeping")
         schedule_nurse_jobs(
             application.job_queue, _LeaderOnly(services.engine, nurse), settings.tick_seconds
         )
-    return BotApp(application, dispatcher, nurse)
+    return BotApp(application, dispatcher, nurse, outbox, metrics)
 
 
 def build_application(services: Services, *, jobs: bool = True) -> AnyApplication:
@@ -189,6 +210,8 @@ def _on_start(services: Services) -> Any:
                 language_code=None if language == "en" else language,
             )
         await register_nurse_commands(bot, services.settings)
+        for warning in startup_warnings(services.settings):
+            log.warning(warning)
         log.info("bot started as @%s", bot.username)
 
     return on_start

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = ["Settings", "SettingsError", "default_data_dir", "load_settings"]
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/followup.db"
+DATABASE_FILE = "followup.db"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/followup``, else ``~/.local/share/followup``: never the working
+    directory, so every command run from anywhere finds the same database."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "followup"
 
 
 class SettingsError(ValueError):
@@ -35,7 +43,16 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     bot_username: str = "spine_followup_bot"
     telegram_api_url: str = "https://api.telegram.org/bot"
-    database_url: str = DEFAULT_DATABASE_URL
+    proxy_url: str | None = None
+    """HTTP(S) or SOCKS5 proxy for the Bot API, e.g. ``socks5://127.0.0.1:1080``."""
+    send_timeout: float = Field(default=20, gt=0)
+    """Seconds to wait for Telegram's answer to a send before counting it as unknown."""
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""
+    """Default: SQLite at ``<data_dir>/followup.db``."""
+    metrics_address: str = "127.0.0.1:9464"
+    """Where ``followup run`` serves /healthz and /metrics (empty: not served)."""
+    update_retention_days: int = Field(default=14, gt=0)
     survey_path: Path | None = None
     default_timezone: str = "UTC"
     send_at: str | None = None
@@ -99,6 +116,28 @@ class Settings(BaseSettings):
     @classmethod
     def _time_of_day(cls, value: str | None) -> str | None:
         return None if value is None else _hhmm(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _database_in_data_dir(cls, values: Any) -> Any:
+        if isinstance(values, dict) and not values.get("database_url"):
+            data_dir = Path(values.get("data_dir") or default_data_dir()).expanduser().absolute()
+            values = {**values, "database_url": f"sqlite+aiosqlite:///{data_dir / DATABASE_FILE}"}
+        return values
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.split("://", 1)[0].lower() not in ("http", "https", "socks5", "socks5h"):
+            raise ValueError(f"expected http://, https:// or socks5:// proxy URL, got {value!r}")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -136,12 +136,18 @@ class T:
         "⚠️ This answer can be a sign of a problem that needs a doctor today.\n"
         "Please call the spine ward now: {phone}.\n"
         "If you cannot reach the ward, or it is night or a weekend, call {emergency} "
-        "or go to the emergency department.\n"
-        "The nurses have been told.",
+        "or go to the emergency department.",
         "⚠️ 这个回答可能表示需要今天看医生的问题。\n"
         "请马上打电话给脊柱外科病房：{phone}。\n"
-        "如果联系不上病房，或者是夜间、周末，请拨打 {emergency} 或去急诊。\n"
-        "护士已经收到通知。",
+        "如果联系不上病房，或者是夜间、周末，请拨打 {emergency} 或去急诊。",
+    )
+    red_nurses_alerted = Text(
+        "We are alerting the nurses too, but please do not wait for their call.",
+        "我们也在通知护士，但请不要等护士打电话给您。",
+    )
+    red_nurses_not_alerted = Text(
+        "The nurses are not alerted automatically: please call the ward yourself.",
+        "系统不会自动通知护士，请您自己打电话给病房。",
     )
     red_continue = Text(
         "When you are ready, you can finish the other questions below.",

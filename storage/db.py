@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -13,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,12 +28,21 @@ __all__ = [
     "alembic_config",
     "create_engine",
     "ensure_schema_current",
+    "is_connection_error",
+    "retrying",
     "session_factory",
     "upgrade",
     "upgrade_async",
 ]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+RETRY_WAITS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
+"""Seconds between tries of a unit of work whose connection was lost (~24 s in all)."""
+
+log = logging.getLogger(__name__)
+Result = TypeVar("Result")
+LOST = {"ConnectionDoesNotExistError", "ConnectionFailureError", "InterfaceError"}
+"""asyncpg's names for a connection that went away (matched by name: no import needed)."""
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -113,3 +125,39 @@ async def ensure_schema_current(engine: AsyncEngine) -> None:
             f"database schema is at {revision or 'nothing'}, needs {head}: "
             "run `followup db upgrade`"
         )
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """The database connection was lost or refused (worth retrying the unit of work)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(8):  # the driver's error is a cause or two down the chain
+        if seen is None:
+            return False
+        if isinstance(seen, (OSError, ConnectionError)) or type(seen).__name__ in LOST:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def retrying(
+    unit: Callable[[], Awaitable[Result]],
+    *,
+    waits: tuple[float, ...] = RETRY_WAITS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Result:
+    """Run a unit of work (one transaction, opened inside ``unit``) again while the database
+    connection is lost, so an outage of a few seconds costs a delay, not an outcome.
+
+    The unit must be safe to repeat: its transaction either committed or rolled back whole.
+    """
+    for wait in waits:
+        try:
+            return await unit()
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            log.warning("database connection lost (%s); retrying in %gs", type(exc).__name__, wait)
+        await sleep(wait)
+    return await unit()

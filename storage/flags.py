@@ -19,6 +19,7 @@ __all__ = [
     "claim_card",
     "flags_by_dedupe_key",
     "get_flag",
+    "has_unresolved_flag",
     "list_flags",
     "raise_flag",
     "release_card",
@@ -158,3 +159,17 @@ async def release_card(session: AsyncSession, flag_id: int) -> None:
         .where(Flag.id == flag_id, Flag.card_message_id.is_(None))
         .values(notified_at=None)
     )
+
+
+async def has_unresolved_flag(session: AsyncSession, patient_id: int, rule_id: str) -> bool:
+    """Whether the patient has a flag of this rule that is open or acknowledged."""
+    found = await session.scalar(
+        select(Flag.id)
+        .where(
+            Flag.patient_id == patient_id,
+            Flag.rule_id == rule_id,
+            Flag.status.in_(("open", "acknowledged")),
+        )
+        .limit(1)
+    )
+    return found is not None

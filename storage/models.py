@@ -40,6 +40,7 @@ __all__ = [
     "NurseCardMessage",
     "NurseDialogue",
     "NursePreference",
+    "OutboxMessage",
     "Patient",
     "ProcessedUpdate",
     "WebSignInLink",
@@ -358,3 +359,37 @@ class WebSignInLink(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message to a patient that must not be lost (e.g. urgent advice).
+
+    Written in the same transaction as its cause, sent after commit by whichever process
+    claims it first. status: pending → sending → sent, or failed (Telegram refused it).
+    ``claimed_until`` is the claim's lease: a ``sending`` row past it belongs to a process
+    that died mid-send and is claimed again. ``uncertain`` counts sends whose outcome was
+    never heard (timeouts): the Bot API offers no idempotency key, so such a retry may
+    duplicate and is counted rather than hidden.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    created_at: Mapped[dt.datetime]
+    next_attempt_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    uncertain: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(200))

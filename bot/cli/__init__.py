@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from bot.cli import admin, nurse, progress, web
+from bot.cli import admin, nurse, ops, progress, web
 from bot.cli.demo import demo
 from bot.cli.export import export
 from bot.cli.root import root
@@ -17,6 +17,7 @@ from bot.cli.run import run_bot
 __all__ = ["main", "root"]
 
 root.add_command(admin.db)
+admin.db.add_command(ops.db_backup)
 root.add_command(admin.surveys)
 root.add_command(admin.enroll)
 root.add_command(admin.invite)
@@ -27,6 +28,7 @@ root.add_command(nurse.flag)
 root.add_command(nurse.checkin)
 root.add_command(nurse.report)
 root.add_command(progress.extend)
+root.add_command(ops.patient)
 root.add_command(run_bot)
 root.add_command(demo)
 root.add_command(export)

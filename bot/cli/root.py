@@ -24,10 +24,13 @@ import functools
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -45,7 +48,9 @@ __all__ = [
     "app_of",
     "configured_survey",
     "database_engine",
+    "missing_sqlite_file",
     "open_database",
+    "package_version",
     "pass_app",
     "root",
     "run",
@@ -107,7 +112,18 @@ class RootGroup(click.Group):
             raise CliError(exc.format_message(), EXIT_USAGE) from None
 
 
+def package_version() -> str:
+    """The installed package's version (``pyproject.toml``)."""
+    try:
+        return version("spine-followup")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 @click.group(cls=RootGroup, no_args_is_help=True)
+@click.version_option(
+    package_version(), "--version", prog_name="followup", message="%(prog)s %(version)s"
+)
 def root() -> None:
     """Follow-up after lumbar decompression: database, surveys and enrolment."""
 
@@ -142,7 +158,17 @@ def database_engine(url: str) -> AsyncEngine:
 
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on the configured database, refusing a schema that is not up to date."""
+    """Sessions on the configured database, refusing a schema that is not up to date.
+
+    A SQLite file that does not exist is refused before connecting (connecting would create
+    an empty one): only ``followup db upgrade`` creates the database.
+    """
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        raise CliError(
+            f"no database at {missing}: run `followup db upgrade` to create it, or set "
+            "FOLLOWUP_DATA_DIR or FOLLOWUP_DATABASE_URL to the existing one"
+        )
     engine = database_engine(settings.database_url)
     try:
         try:
@@ -152,6 +178,21 @@ async def open_database(settings: Settings) -> AsyncIterator[async_sessionmaker[
         yield session_factory(engine)
     finally:
         await engine.dispose()
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL when it does not exist yet (None for other databases)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # reported by database_engine, in one line
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).expanduser()
+    if path.exists():
+        return None
+    existing = next(parent for parent in path.parents if parent.exists())
+    return path if existing.is_dir() else None  # else: unreachable, reported on connecting
 
 
 def configured_survey(settings: Settings) -> Survey:

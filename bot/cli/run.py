@@ -1,22 +1,89 @@
-"""``followup run``: the bot itself, by long polling or behind an HTTPS webhook."""
+"""``followup run``: the bot itself, by long polling or behind an HTTPS webhook.
+
+Before python-telegram-bot takes over the event loop: the settings' warnings (first lines
+of the output), the schema check, and waiting for the Bot API (one line per failed try, no
+traceback) while ``/healthz`` and ``/metrics`` already answer.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import ALLOWED_UPDATES, build_bot, build_services
+from bot.app import ALLOWED_UPDATES, AnyApplication, BotApp, build_bot, build_services
 from bot.cli.root import CliApp, CliError, open_database, pass_app
 from bot.cli.root import run as run_async
+from bot.ops import BotApiRefused, OpsServer, ops_app, startup_warnings, wait_for_bot_api
+from bot.settings import Settings
 
-__all__ = ["run_bot"]
+__all__ = ["configure_logging", "run_bot"]
+
+log = logging.getLogger("followup.run")
+
+
+def configure_logging() -> None:
+    """INFO for our own lines; the libraries' chatter (and lines with the token) quiet."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "Adding job tentatively"…
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _check_schema(app: CliApp) -> None:
     async with open_database(app.settings):
         pass
+
+
+def _ops_server(settings: Settings, bot: BotApp) -> OpsServer | None:
+    if not settings.metrics_address:
+        return None
+    app = ops_app(bot.metrics, stale_after=3 * settings.tick_seconds + 60)
+    try:
+        return OpsServer(app, settings.metrics_address)
+    except ValueError as exc:
+        raise CliError(f"FOLLOWUP_METRICS_ADDRESS: {exc}") from None
+
+
+async def _wait_for_telegram(
+    settings: Settings, engine: AsyncEngine, server: OpsServer | None
+) -> None:
+    """Wait for the Bot API with the health endpoints up; leave the loop clean behind."""
+    try:
+        if server is not None:
+            await server.start()
+        username = await wait_for_bot_api(settings)
+        log.info("the Bot API at %s answers: @%s", settings.telegram_api_url, username)
+    finally:
+        if server is not None:
+            await server.stop()
+        await engine.dispose()  # its connections belong to this loop
+
+
+def _serve_alongside(application: AnyApplication, server: OpsServer | None) -> None:
+    """Run the health server inside python-telegram-bot's loop, started and stopped with it."""
+    if server is None:
+        return
+    started, stopped = application.post_init, application.post_shutdown
+
+    async def post_init(app: Any) -> None:
+        if started is not None:
+            await started(app)
+        await server.start()
+
+    async def post_shutdown(app: Any) -> None:
+        await server.stop()
+        if stopped is not None:
+            await stopped(app)
+
+    application.post_init = post_init
+    application.post_shutdown = post_shutdown
 
 
 @click.command("run")
@@ -30,28 +97,29 @@ def run_bot(app: CliApp, webhook_url: str | None, listen: str, port: int, no_web
     settings = app.settings
     if settings.bot_token is None:
         raise CliError("FOLLOWUP_BOT_TOKEN is not set (for the offline demo run `followup demo`)")
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+    if webhook_url is not None and settings.webhook_secret is None:
+        raise CliError("FOLLOWUP_WEBHOOK_SECRET is required with --webhook")
+    for warning in startup_warnings(settings):
+        click.secho(f"WARNING: {warning}", err=True, fg="red", bold=True)
+    configure_logging()
     run_async(_check_schema(app))
     services = build_services(settings, app.clock)
     bot = build_bot(services)
+    server = _ops_server(settings, bot)
+    try:
+        asyncio.run(_wait_for_telegram(settings, services.engine, server))
+    except BotApiRefused as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(str(exc)) from None
+    except KeyboardInterrupt:
+        return
     application = bot.application
-    if settings.web_enabled and not no_web:
-        from bot.web import build_web_context, create_web_app
-        from bot.web.attach import serve_with_application
-
-        context = build_web_context(services.sessions, services.survey, settings,
-                                    services.clock, bot.nurse)  # fmt: skip
-        serve_with_application(application, create_web_app(context), settings.web_host,
-                               settings.web_port)  # fmt: skip
-        logging.getLogger(__name__).info("dashboard at %s/", settings.web_address())
+    _serve_alongside(application, _ops_server(settings, bot))
     if webhook_url is None:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         return
-    if settings.webhook_secret is None:
-        raise CliError("FOLLOWUP_WEBHOOK_SECRET is required with --webhook")
+    assert settings.webhook_secret is not None
     application.run_webhook(
         listen=listen,
         port=port,

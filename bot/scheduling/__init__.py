@@ -17,7 +17,8 @@ from bot.scheduling.counts import (
     TickCounts,
 )
 from bot.scheduling.dispatcher import MISSED_RULE, UNREACHABLE_RULE, Conversation, Dispatcher
-from bot.scheduling.jobs import JOB_IDS, schedule_jobs
+from bot.scheduling.jobs import JOB_IDS, OUTBOX_JOB_ID, schedule_jobs, schedule_outbox
+from bot.scheduling.outbox import OutboxPolicy, OutboxSender
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer
 from bot.scheduling.policy import DispatchPolicy
 from bot.scheduling.quiet import QuietZones
@@ -25,6 +26,7 @@ from bot.scheduling.quiet import QuietZones
 __all__ = [
     "JOB_IDS",
     "MISSED_RULE",
+    "OUTBOX_JOB_ID",
     "UNREACHABLE_RULE",
     "ClaimExpired",
     "CloseCounts",
@@ -34,10 +36,13 @@ __all__ = [
     "DispatchPolicy",
     "Dispatcher",
     "FlagCounts",
+    "OutboxPolicy",
+    "OutboxSender",
     "PacedTransport",
     "Pacer",
     "QuietZones",
     "ReminderCounts",
     "TickCounts",
     "schedule_jobs",
+    "schedule_outbox",
 ]

@@ -59,6 +59,7 @@ from bot.settings import Settings
 from storage import dispatch as store
 from storage.audit import record_audit
 from storage.checkins import get_checkin
+from storage.db import retrying
 from storage.records import PatientRecord
 from surveys.model import Survey
 
@@ -277,12 +278,17 @@ class Dispatcher:
         except Exception:  # a bug in one check-in must not stop the others
             log.exception("check-in %s could not be delivered", claim.checkin_id)
             return await self._failed(claim, "internal error")
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            marked = await store.mark_sent(
-                session, claim.checkin_id, instance=self._instance, claimed_at=claim.claimed_at,
-                sent_at=now, next_reminder_at=self._first_reminder(claim.reminder_times, now),
-            )  # fmt: skip
+
+        async def record() -> bool:  # retried through a database outage: never re-sent
+            now = self._clock.now()
+            async with self._sessions.begin() as session:
+                return await store.mark_sent(
+                    session, claim.checkin_id, instance=self._instance,
+                    claimed_at=claim.claimed_at, sent_at=now,
+                    next_reminder_at=self._first_reminder(claim.reminder_times, now),
+                )  # fmt: skip
+
+        marked = await retrying(record)
         if not marked:
             log.warning("check-in %s was sent but its claim had been taken over", claim.checkin_id)
         return "sent" if marked else "lost"

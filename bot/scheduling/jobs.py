@@ -12,11 +12,17 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final, Protocol
 
-from bot.scheduling.counts import Counts
 from bot.scheduling.dispatcher import Dispatcher
 from bot.settings import Settings
 
-__all__ = ["JOB_IDS", "RepeatingQueue", "Scheduler", "schedule_jobs"]
+__all__ = [
+    "JOB_IDS",
+    "OUTBOX_JOB_ID",
+    "RepeatingQueue",
+    "Scheduler",
+    "schedule_jobs",
+    "schedule_outbox",
+]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,8 @@ JOB_IDS: Final = {
     "followup.dispatch_due": "dispatch_due",
     "followup.send_reminders": "send_reminders",
 }
+
+OUTBOX_JOB_ID: Final = "followup.outbox"
 
 # one run at a time; runs missed while busy collapse into one, however late
 _JOB_OPTIONS: Final = {
@@ -61,14 +69,22 @@ class Scheduler(Protocol):
 
 
 def schedule_jobs(
-    target: RepeatingQueue | Scheduler, dispatcher: Dispatcher, settings: Settings
+    target: RepeatingQueue | Scheduler,
+    dispatcher: Dispatcher,
+    settings: Settings,
+    *,
+    after_run: Callable[[], None] | None = None,
 ) -> list[str]:
     """Run each job every ``settings.tick_seconds``, the first time right away (catch-up).
 
     Returns the job ids. A run still busy when the next is due is skipped, not doubled.
+    ``after_run`` is told each time the dispatch job finished a run (for health checks).
     """
     for job_id, method in JOB_IDS.items():
-        run = _guarded(job_id, getattr(dispatcher, method))
+        job = getattr(dispatcher, method)
+        if after_run is not None and method == "dispatch_due":
+            job = _then(job, after_run)
+        run = _guarded(job_id, job)
         if hasattr(target, "run_repeating"):
 
             async def callback(_context: object, run: Callable[[], Awaitable[None]] = run) -> None:
@@ -86,7 +102,7 @@ def schedule_jobs(
     return list(JOB_IDS)
 
 
-def _guarded(job_id: str, job: Callable[[], Awaitable[Counts]]) -> Callable[[], Awaitable[None]]:
+def _guarded(job_id: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
     """Log a failed run (e.g. the database was unreachable) and let the next run try again."""
 
     async def run() -> None:
@@ -96,3 +112,39 @@ def _guarded(job_id: str, job: Callable[[], Awaitable[Counts]]) -> Callable[[], 
             log.exception("job %s failed; it runs again in the next interval", job_id)
 
     return run
+
+
+def _then(
+    job: Callable[[], Awaitable[object]], after: Callable[[], None]
+) -> Callable[[], Awaitable[object]]:
+    """``job``, then ``after()`` once it succeeded."""
+
+    async def job_then() -> object:
+        result = await job()
+        after()
+        return result
+
+    return job_then
+
+
+class OutboxSweep(Protocol):
+    async def sweep(self) -> int: ...
+
+
+def schedule_outbox(
+    target: RepeatingQueue, sender: OutboxSweep, interval: float, job_id: str = OUTBOX_JOB_ID
+) -> str:
+    """Sweep the outbox every ``interval`` seconds (first right away: what a crash left).
+
+    Also used for other sweeps (``job_id`` names them), e.g. housekeeping.
+    """
+    run = _guarded(job_id, sender.sweep)
+
+    async def callback(_context: object) -> None:
+        await run()
+
+    target.run_repeating(
+        callback, interval=interval, first=0, name=job_id,
+        job_kwargs={"id": job_id, **_JOB_OPTIONS},
+    )  # fmt: skip
+    return job_id

@@ -16,15 +16,16 @@ def _doubling(start: dt.timedelta, cap: dt.timedelta, count: int) -> tuple[dt.ti
 class DispatchPolicy:
     """How hard and how long the dispatcher tries.
 
-    ``concurrency``: check-ins (or reminders) in hand at once. Each waits about a second
-    between its intro and its question, so it takes more than 30 to keep Telegram's 30
-    messages/s busy; more are claimed, at most ``batch_size`` at a time, as places free up.
-    ``lease``: a ``sending`` claim older than this is taken to belong to a dead process and is
-    recovered; a live process stops sending for a claim after half of it, so a claim is never
-    recovered while its owner may still send. ``retry_delays[n - 1]``: how long a check-in
-    released after ``n`` failed tries waits before the next tick may claim it again (the last
-    value for more). After ``max_attempts`` failed tries it is marked missed as
-    ``undeliverable``. Within one try a message is sent up to ``send_tries`` times on
+    ``concurrency``: check-ins (or reminders) in hand at once. Each waits about a second between
+    its intro and its question, so it takes more than 30 to keep Telegram's 30 messages/s busy;
+    more are claimed, at most ``batch_size`` at a time, as places free up. ``lease``: a
+    ``sending`` claim older than this is taken to belong to a dead process and is recovered; a
+    live process stops sending for a claim after half of it, so a claim is never recovered while
+    its owner may still send. A minute: a crash delays its check-ins by about that much (each
+    claim is sent within seconds of being taken, so half of it is plenty). ``retry_delays[n -
+    1]``: how long a check-in released after ``n`` failed tries waits before the next tick may
+    claim it again (the last value for more). After ``max_attempts`` failed tries it is marked
+    missed as ``undeliverable``. Within one try a message is sent up to ``send_tries`` times on
     transient errors (exponential backoff from ``backoff_initial`` up to ``backoff_max``
     seconds) and waits out up to ``retry_later_tries`` rate limits of at most
     ``max_retry_after`` seconds each. ``tick_budget``: seconds after which a job stops taking
@@ -33,7 +34,7 @@ class DispatchPolicy:
 
     batch_size: int = 100
     concurrency: int = 40
-    lease: dt.timedelta = dt.timedelta(minutes=5)
+    lease: dt.timedelta = dt.timedelta(seconds=60)
     max_attempts: int = 10
     retry_delays: tuple[dt.timedelta, ...] = _doubling(
         dt.timedelta(seconds=30), dt.timedelta(minutes=30), 8

@@ -51,7 +51,9 @@ class CallbackCodec:
             raise InvalidCallback("malformed")
         kind, checkin, question, value, signature = parts
         body = ":".join(parts[:4])
-        if not hmac.compare_digest(signature, self._sign(chat_id, body)):
+        expected = self._sign(chat_id, body).encode()
+        # compared as bytes: compare_digest refuses str with non-ASCII characters
+        if not hmac.compare_digest(signature.encode(), expected):
             raise InvalidCallback("bad signature")
         try:
             return CallbackData(kind, int(checkin), int(question), value)

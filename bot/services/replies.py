@@ -61,6 +61,8 @@ class Reply:
     edits: list[Edit] = field(default_factory=list)
     callback_text: str | None = None
     new_flag_ids: list[int] = field(default_factory=list)
+    urgent: list[int] = field(default_factory=list)
+    """Outbox rows queued by this action: sent first, right after its transaction commits."""
 
     def say(self, text: str, keyboard: Keyboard = (), asks: QuestionRef | None = None) -> None:
         self.messages.append(Outgoing(text, keyboard, asks))

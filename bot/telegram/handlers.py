@@ -7,7 +7,7 @@ messages are left to the nurse handlers (or ignored).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Protocol
 
 from telegram import ChatMember, Update
@@ -39,6 +39,10 @@ class FlagNotifier(Protocol):
     async def notify_new_flags(self, flag_ids: list[int]) -> None: ...
 
 
+class UrgentSender(Protocol):
+    async def deliver(self, ids: Collection[int]) -> int: ...
+
+
 class PatientHandlers:
     """The patient's side of the bot, bound to its services."""
 
@@ -47,10 +51,12 @@ class PatientHandlers:
         conversation: ConversationService,
         transport: Transport,
         notifier: FlagNotifier | None = None,
+        urgent: UrgentSender | None = None,
     ) -> None:
         self._conversation = conversation
         self._transport = transport
         self._notifier = notifier
+        self._urgent = urgent
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         """In order; nurse handlers, if any, go before these."""
@@ -145,6 +151,8 @@ class PatientHandlers:
         await self._deliver(chat.chat_id, reply)
 
     async def _deliver(self, chat_id: int, reply: Reply) -> None:
+        if reply.urgent and self._urgent is not None:  # stored already; what fails is retried
+            await self._urgent.deliver(reply.urgent)
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(Transient),

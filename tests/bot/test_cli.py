@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -231,12 +232,48 @@ def test_a_reference_is_enrolled_once(database: str) -> None:
     )
 
 
-def test_commands_refuse_a_database_that_was_not_upgraded(database: str) -> None:
+def test_commands_refuse_a_database_that_was_not_upgraded(database: str, tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "followup.db").touch()
     assert_one_line_error(
         invoke("patients"),
         2,
         f"database schema is at nothing, needs {HEAD}: run `followup db upgrade`",
     )
+
+
+@pytest.mark.parametrize("command", [("patients",), ("flags",), ("report",)])
+def test_read_only_commands_never_create_a_database(
+    database: str, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    path = tmp_path / "data" / "followup.db"
+    assert_one_line_error(
+        invoke(*command),
+        2,
+        f"no database at {path}: run `followup db upgrade` to create it, "
+        "or set FOLLOWUP_DATA_DIR or FOLLOWUP_DATABASE_URL to the existing one",
+    )
+    assert not (tmp_path / "data").exists()
+
+
+def test_the_database_lives_in_the_data_dir_whatever_the_working_directory(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FOLLOWUP_DATABASE_URL")
+    monkeypatch.setenv("FOLLOWUP_DATA_DIR", str(tmp_path / "ward"))
+    assert invoke("db", "upgrade").exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = invoke("patients")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert (tmp_path / "ward" / "followup.db").exists()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_version_prints_the_package_version() -> None:
+    result = CliRunner().invoke(root, ["--version"])
+    assert (result.exit_code, result.stdout) == (0, f"followup {version('spine-followup')}\n")
 
 
 def test_surveys_check_reports_the_default_survey(database: str) -> None:

@@ -28,6 +28,7 @@ from bot.services.conversation.listening import UNCLEAR_TRIES, Listening, said, 
 from bot.services.flagging import RuleHistory, raise_answer_flags, rule_history
 from bot.services.rendering import answer_label, question_text
 from bot.services.replies import Edit, Reply
+from bot.services.urgent import queue_red_advice
 from bot.texts import T
 from storage import checkins as checkin_store
 from storage.answers import current_answers, record_answer, supersede_answer
@@ -361,17 +362,15 @@ class Answering:
         )  # fmt: skip
         new = [flag for flag, created in raised if created]
         reply.new_flag_ids.extend(flag.id for flag in new)
-        if any(flag.level == "red" for flag in new):
-            reply.say(
-                T.red_advice.format(ctx.language, phone=core.phone(ctx.language),
-                                    emergency=core.settings.emergency_number)
+        if red := [flag for flag in new if flag.level == "red"]:
+            advice = await queue_red_advice(
+                ctx.session, core.settings, patient=ctx.patient, chat_id=ctx.chat.chat_id,
+                language=ctx.language, now=ctx.now, cause=f"flag:{red[0].id}",
+                rules=[f.rule_id for f in red],
             )  # fmt: skip
+            reply.urgent.extend([advice] if advice is not None else [])
             reply.say(T.red_continue.get(ctx.language))
-            await core.audit(
-                ctx, "advice.sent", checkin=checkin.id, level="red",
-                rules=[f.rule_id for f in new if f.level == "red"],
-            )  # fmt: skip
-            return True
+            return True  # the outbox audits the advice once Telegram has it
         if any(f.level == "amber" for f in new) and not any(
             f.level in ("amber", "red") for f, created in raised if not created
         ):

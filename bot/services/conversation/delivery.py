@@ -7,6 +7,7 @@ from bot.services.conversation.flow import Flow
 from bot.services.replies import Reply
 from bot.texts import T
 from storage import checkins as checkin_store
+from storage.db import retrying
 
 
 class Delivery:
@@ -15,9 +16,14 @@ class Delivery:
         self.flow = flow
 
     async def question_sent(self, checkin_id: int, message_id: int) -> None:
-        """Remember which message shows the current question, to edit it once answered."""
-        async with self.core.sessions.begin() as session:
-            await checkin_store.set_message_id(session, checkin_id, message_id)
+        """Remember which message shows the current question, to edit it once answered
+        (retried through a database outage: the id proves Telegram has the question)."""
+
+        async def record() -> None:
+            async with self.core.sessions.begin() as session:
+                await checkin_store.set_message_id(session, checkin_id, message_id)
+
+        await retrying(record)
 
     async def opening(self, checkin_id: int, *, reminder: bool = False) -> tuple[int, Reply] | None:
         """What to send when a check-in is delivered (or a reminder): intro + current question.

@@ -16,6 +16,7 @@ from typing import Any
 from bot.services.conversation._core import Context, Core
 from bot.services.flagging import raise_system_flag
 from bot.services.replies import Reply
+from bot.services.urgent import queue_red_advice
 from bot.texts import T
 from storage.flags import list_flags, set_flag
 from storage.records import CheckinRecord, FlagRecord
@@ -113,23 +114,22 @@ class Listening:
                 new.append(flag)
         reply.new_flag_ids.extend(f.id for f in new)
         if new:
-            await self.advise_red(ctx, reply, checkin, [f.rule_id for f in new])
+            await self.advise_red(ctx, reply, checkin, new)
         return new
 
     async def advise_red(
-        self, ctx: Context, reply: Reply, checkin: CheckinRecord | None, rules: list[str]
+        self, ctx: Context, reply: Reply, checkin: CheckinRecord | None, red: list[FlagRecord]
     ) -> None:
+        """The urgent advice for red flags read from free text, queued in the outbox with them."""
         core = self.core
-        reply.say(
-            T.red_advice.format(ctx.language, phone=core.phone(ctx.language),
-                                emergency=core.settings.emergency_number)
+        advice = await queue_red_advice(
+            ctx.session, core.settings, patient=ctx.patient, chat_id=ctx.chat.chat_id,
+            language=ctx.language, now=ctx.now, cause=f"flag:{red[0].id}",
+            rules=[f.rule_id for f in red],
         )  # fmt: skip
+        reply.urgent.extend([advice] if advice is not None else [])
         if checkin is not None:
             reply.say(T.red_continue.get(ctx.language))
-        await core.audit(
-            ctx, "advice.sent", checkin=checkin.id if checkin else None, level="red",
-            rules=rules, source="free_text",
-        )  # fmt: skip
 
     async def message_outside(
         self, ctx: Context, reply: Reply, text: str, *, ended: bool = False

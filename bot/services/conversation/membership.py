@@ -6,6 +6,7 @@ from bot.services.conversation._core import Chat, Core
 from bot.services.flagging import raise_system_flag
 from storage import patients as patient_store
 from storage.audit import record_audit
+from storage.flags import has_unresolved_flag
 
 
 class Membership:
@@ -16,7 +17,7 @@ class Membership:
         """The patient blocked (or unblocked) the bot: mark them unreachable (or active).
 
         Blocking raises the same amber flag the dispatcher raises when a send is refused,
-        so the nurses can phone the patient.
+        so the nurses can phone the patient: one per episode, not another while it is open.
         """
         core = self.core
         async with core.sessions.begin() as session:
@@ -37,6 +38,8 @@ class Membership:
                 session, at=now, actor=f"patient:{patient.ref}", action="patient.unreachable",
                 entity="patient", entity_id=patient.id, detail={"reason": "blocked"},
             )  # fmt: skip
+            if await has_unresolved_flag(session, patient.id, "unreachable"):
+                return []  # the same episode: the nurses already have its card
             flag, _ = await raise_system_flag(
                 session, patient=patient, rule_id="unreachable",
                 level=core.survey.schedule.unreachable_flag_level,

@@ -62,6 +62,7 @@ class ConversationService:
 
     async def text(self, chat: Chat, text: str) -> Reply:
         """A typed message: an answer to the current question, or a nudge."""
+        text = text.replace("\x00", "")  # PostgreSQL text cannot hold NUL; it means nothing
 
         async def typed(ctx: Context, reply: Reply) -> None:
             if await self._onboarding.typed(ctx, reply, text):

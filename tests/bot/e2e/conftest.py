@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.app import Services, build_application, build_services, running
+from bot.app import BotApp, Services, build_bot, build_services, running
 from bot.clock import FakeClock
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, SentMessage
 from bot.services.enrolment import Enrolment, enrol_patient
@@ -26,12 +26,13 @@ class Harness:
     settings: Settings
     clock: FakeClock
     services: Services = field(init=False)
+    bot: BotApp = field(init=False)
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     async def start_bot(self) -> None:
         self.services = build_services(self.settings, self.clock)
-        application = build_application(self.services, jobs=False)
-        await self._stack.enter_async_context(running(application, poll_timeout=1))
+        self.bot = build_bot(self.services, jobs=False)
+        await self._stack.enter_async_context(running(self.bot.application, poll_timeout=1))
 
     async def stop_bot(self) -> None:
         await self._stack.aclose()

@@ -238,9 +238,11 @@ async def test_a_dead_processes_claim_is_sent_again_after_the_lease(
     p = await add_patient(sessions, clock, "P1", [plan("day_1", START)], chat_id=907)
     await _claim_as(sessions, "crashed", START)
 
-    clock.set(START + 4 * MINUTE)
+    lease = DispatchPolicy().lease
+    assert lease <= MINUTE  # a crash delays check-ins by seconds, not minutes
+    clock.set(START + lease - dt.timedelta(seconds=1))
     young = await dispatcher.dispatch_due()
-    clock.set(START + 5 * MINUTE + dt.timedelta(seconds=1))
+    clock.set(START + lease + dt.timedelta(seconds=1))
     recovered = await dispatcher.dispatch_due()
 
     assert (young.claimed, young.recovered_retry) == (0, 0)
