@@ -110,7 +110,7 @@ class PatientHandlers:
             await query.answer(reply.callback_text)
         except TelegramError as exc:  # e.g. "query is too old" after a restart: reply anyway
             log.info("tap in chat %s not acknowledged: %s", message.chat.id, exc.message)
-        await self._deliver(message.chat.id, reply)
+        await self._deliver(message.chat.id, reply, tapped=message.message_id)
 
     async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Edited messages are not answers; say how to change one."""
@@ -139,7 +139,7 @@ class PatientHandlers:
         reply = await action(chat)
         await self._deliver(chat.chat_id, reply)
 
-    async def _deliver(self, chat_id: int, reply: Reply) -> None:
+    async def _deliver(self, chat_id: int, reply: Reply, *, tapped: int | None = None) -> None:
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(Transient),
@@ -148,7 +148,9 @@ class PatientHandlers:
                 reraise=True,
             ):
                 with attempt:  # deliver_reply consumes the reply: a retry sends only the rest
-                    await deliver_reply(self._transport, chat_id, reply, self._conversation)
+                    await deliver_reply(
+                        self._transport, chat_id, reply, self._conversation, tapped=tapped
+                    )
         except Blocked:
             log.info("chat %s blocked the bot while we replied", chat_id)
         except DeliveryError as exc:
