@@ -259,7 +259,7 @@ async def _spawn(bot: str, limiter: bool, api: str, database: str) -> asyncio.su
         stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     assert child.stdout is not None
-    line = await asyncio.wait_for(child.stdout.readline(), 60)
+    line = await asyncio.wait_for(child.stdout.readline(), 300)
     if line.strip() != b"ready":
         raise RuntimeError(f"the {bot} bot did not start: {line!r}")
     return child

@@ -8,6 +8,7 @@ server (``FOLLOWUP_TELEGRAM_API_URL``: Telegram, a self-hosted server, or the sa
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
-from bot.scheduling import Dispatcher, Pacer, schedule_jobs
+from bot.scheduling import Dispatcher, Pacer, run_jobs_now, schedule_jobs
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
 from bot.telegram.handlers import PatientHandlers, error_handler
@@ -29,7 +30,9 @@ from bot.telegram.nurse_handlers import (
     register_nurse_commands,
     schedule_nurse_jobs,
 )
+from bot.telegram.rate_limiter import ReplyFirstLimiter
 from bot.telegram.transport import TelegramTransport
+from bot.telegram.update_order import ChatOrderedProcessor
 from storage.db import create_engine, ensure_schema_current, session_factory
 from storage.locks import leadership
 from surveys.loader import load_default_survey, load_survey
@@ -113,11 +116,11 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     settings = services.settings
     if settings.bot_token is None:
         raise ValueError("FOLLOWUP_BOT_TOKEN is not set")
-    builder: Any = ApplicationBuilder()  # its generic type changes with the rate limiter
+    # Updates of different chats at once, each chat's in order; its generic type changes
+    # with the rate limiter.
+    builder: Any = ApplicationBuilder().concurrent_updates(ChatOrderedProcessor())
     if throttle:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3)
-        )
+        builder = builder.rate_limiter(ReplyFirstLimiter(max(1, math.floor(settings.send_rate))))
     application: AnyApplication = (
         builder.token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
@@ -177,6 +180,7 @@ def _on_start(services: Services) -> Any:
                 language_code=None if language == "en" else language,
             )
         await register_nurse_commands(bot, services.settings)
+        run_jobs_now(application)  # catch up at once, not one tick after a restart
         log.info("bot started as @%s", bot.username)
 
     return on_start

@@ -17,7 +17,7 @@ from bot.scheduling.counts import (
     TickCounts,
 )
 from bot.scheduling.dispatcher import MISSED_RULE, UNREACHABLE_RULE, Conversation, Dispatcher
-from bot.scheduling.jobs import JOB_IDS, schedule_jobs
+from bot.scheduling.jobs import JOB_IDS, run_jobs_now, schedule_jobs
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer
 from bot.scheduling.policy import DispatchPolicy
 from bot.scheduling.quiet import QuietZones
@@ -39,5 +39,6 @@ __all__ = [
     "QuietZones",
     "ReminderCounts",
     "TickCounts",
+    "run_jobs_now",
     "schedule_jobs",
 ]

@@ -6,6 +6,7 @@ messages are left to the nurse handlers (or ignored).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -25,7 +26,14 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from bot.services.conversation import Chat, ConversationService, language_of
 from bot.services.replies import Reply
-from bot.services.transport import Blocked, DeliveryError, Transient, Transport, deliver_reply
+from bot.services.transport import (
+    Blocked,
+    DeliveryError,
+    RetryLater,
+    Transient,
+    Transport,
+    deliver_reply,
+)
 from bot.texts import T
 
 __all__ = ["FlagNotifier", "PatientHandlers", "error_handler"]
@@ -51,6 +59,7 @@ class PatientHandlers:
         self._conversation = conversation
         self._transport = transport
         self._notifier = notifier
+        self._pending: set[asyncio.Task[None]] = set()
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         """In order; nurse handlers, if any, go before these."""
@@ -153,10 +162,25 @@ class PatientHandlers:
                     )
         except Blocked:
             log.info("chat %s blocked the bot while we replied", chat_id)
+        except RetryLater as exc:  # the limiter's retries ran out: keep it, try again later
+            self._later(chat_id, reply, tapped, exc.retry_after)
         except DeliveryError as exc:
             log.warning("reply to chat %s not delivered: %s", chat_id, type(exc).__name__)
         if reply.new_flag_ids and self._notifier is not None:
-            await self._notifier.notify_new_flags(reply.new_flag_ids)
+            flag_ids, reply.new_flag_ids = reply.new_flag_ids, []
+            await self._notifier.notify_new_flags(flag_ids)
+
+    def _later(self, chat_id: int, reply: Reply, tapped: int | None, delay: float) -> None:
+        """Deliver what is left of ``reply`` after ``delay`` seconds (Telegram asked to wait)."""
+        log.info("reply to chat %s held back by Telegram; retrying in %.0f s", chat_id, delay)
+
+        async def again() -> None:
+            await asyncio.sleep(delay)
+            await self._deliver(chat_id, reply, tapped=tapped)
+
+        task = asyncio.create_task(again())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
 
 def _chat(update: Update) -> Chat:

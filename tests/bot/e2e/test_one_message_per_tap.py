@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tests.bot.e2e.conftest import Harness
 from tests.bot.e2e.test_patient_conversation import CHAT, onboard
 
@@ -49,3 +51,21 @@ async def test_a_typed_answer_gets_the_next_question_as_one_new_message(harness:
     assert answered.text == (
         "Before your operation: how bad was the pain in your leg or buttock?\n✔ 7"
     )
+
+
+async def test_after_a_restart_what_fell_due_is_sent_at_once(harness: Harness) -> None:
+    h = harness
+    await onboard(h)
+    await h.sandbox.send_text(CHAT, "5")
+    await h.next_message(CHAT, "2/")
+    await h.sandbox.send_text(CHAT, "4")
+    await h.next_message(CHAT, "3/")
+    await h.sandbox.press_button(CHAT, "No")
+    await h.next_message(CHAT, "4/")
+    await h.sandbox.send_text(CHAT, "200 m")
+    await h.next_message(CHAT, "Thank you")
+    h.clock.advance(dt.timedelta(days=1))  # the day-1 check-in fell due while the bot was down
+    await h.restart_bot(jobs=True)
+    # the periodic jobs run every 30 s; the opening comes from their first run, at start
+    opening = await h.next_message(CHAT, "day 1 after your operation")
+    assert "\n\n1/7\n" in (opening.text or "")
