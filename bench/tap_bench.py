@@ -45,13 +45,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, RateLimits, SentMessage
+if TYPE_CHECKING:  # the bots' processes never load the sandbox (their memory is measured)
+    from bot.sandbox import BotApiSandbox, SentMessage
 
 __all__ = ["main"]
 
 CAP = 30
+TOKEN = "1000001:sandbox-token"  # the sandbox's default token
 SECRET = "tap-bench"
 NURSES, NURSE = -100, 9001
 FIRST_CHAT = 20_000_000
@@ -178,12 +180,16 @@ async def onboard_bare(sandbox: BotApiSandbox, inbox: Inbox, chat_id: int, _: st
 # ------------------------------------------------------------------------- one scenario
 
 
-async def scenario(bot: str, limiter: bool, patients: int, offered: float | None) -> Result:
+async def scenario(
+    bot: str, limiter: bool, patients: int, offered: float | None, profile: Path | None = None
+) -> Result:
+    from bot.sandbox import BotApiSandbox, RateLimits
+
     result = Result(bot, limiter, patients, offered)
     limits = RateLimits(CAP, 1) if limiter else RateLimits(None, None)
     with tempfile.TemporaryDirectory() as folder:
         database = f"sqlite+aiosqlite:///{folder}/taps.db"
-        async with BotApiSandbox(DEFAULT_TOKEN, rate_limits=limits) as sandbox:
+        async with BotApiSandbox(TOKEN, rate_limits=limits) as sandbox:
             sandbox.create_private_chat(NURSE, "Nurse")
             sandbox.create_group(NURSES, "Nurses", {NURSE: "administrator"})
             inbox = Inbox(sandbox)
@@ -192,7 +198,9 @@ async def scenario(bot: str, limiter: bool, patients: int, offered: float | None
                 sandbox.create_private_chat(chat_id, f"P{chat_id}", language_code="en")
                 inbox.open(chat_id)
             tokens = await _enrol(database, patients) if bot == "followup" else [""] * patients
-            child = await _spawn(bot, limiter, sandbox.base_url, database)
+            if profile is not None:
+                profile = profile.with_name(f"{profile.name}.{bot}-{'on' if limiter else 'off'}")
+            child = await _spawn(bot, limiter, sandbox.base_url, database, profile)
             try:
                 onboard = onboard_followup if bot == "followup" else onboard_bare
                 await asyncio.gather(*(onboard(sandbox, inbox, c, t)
@@ -245,15 +253,19 @@ def _settings(api: str, database: str, send_rate: float = CAP) -> Any:
     from bot.settings import load_settings
 
     return load_settings(
-        _env_file=None, bot_token=DEFAULT_TOKEN, telegram_api_url=api, database_url=database,
+        _env_file=None, bot_token=TOKEN, telegram_api_url=api, database_url=database,
         callback_secret=SECRET, nurse_chat_id=NURSES, send_rate=send_rate,
         default_timezone="Europe/London", bot_username="followup_demo_bot",
     )  # fmt: skip
 
 
-async def _spawn(bot: str, limiter: bool, api: str, database: str) -> asyncio.subprocess.Process:
+async def _spawn(
+    bot: str, limiter: bool, api: str, database: str, profile: Path | None
+) -> asyncio.subprocess.Process:
     arguments = ["-m", "bench.tap_bench", "--serve", bot, "--api", api, "--database", database,
                  "--limiter", "on" if limiter else "off"]  # fmt: skip
+    if profile is not None:
+        arguments += ["--profile", str(profile)]
     child = await asyncio.create_subprocess_exec(
         sys.executable, *arguments, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -283,8 +295,14 @@ async def _finish(child: asyncio.subprocess.Process) -> dict[str, float]:
 # ------------------------------------------------------------------------- the bots
 
 
-async def serve(bot: str, limiter: bool, api: str, database: str) -> None:
-    """Run one bot until standard input closes; then print its CPU time and memory."""
+async def serve(
+    bot: str, limiter: bool, api: str, database: str, profile: Path | None = None
+) -> None:
+    """Run one bot until standard input closes; then print its CPU time and memory
+    (``profile``: also write a cProfile of the measured taps there)."""
+    import cProfile
+
+    profiler = cProfile.Profile() if profile is not None else None
     from bot.app import running
 
     if bot == "followup":
@@ -303,8 +321,13 @@ async def serve(bot: str, limiter: bool, api: str, database: str) -> None:
         while line := await reader.readline():
             if line.strip() == b"mark":
                 cpu_from = time.process_time()
+                if profiler is not None:
+                    profiler.enable()
             print("ok", flush=True)
         cpu = time.process_time() - cpu_from
+        if profiler is not None and profile is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
     print(json.dumps({"cpu": cpu, "rss_mib": _rss_mib()}), flush=True)
 
 
@@ -348,7 +371,7 @@ def _bare_bot(api: str, limiter: bool) -> Any:
                 chat_id, question(following), reply_markup=keyboard(following)
             )
 
-    builder: Any = ApplicationBuilder().token(DEFAULT_TOKEN).base_url(api)
+    builder: Any = ApplicationBuilder().token(TOKEN).base_url(api)
     if limiter:
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=CAP, max_retries=3))
     application = builder.build()
@@ -412,7 +435,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
         for limiter in (True, False) if args.limiter == "both" else (args.limiter == "on",):
             for offered in args.offered or [None]:
                 for bot in args.bots:
-                    result = await scenario(bot, limiter, args.patients, offered)
+                    result = await scenario(bot, limiter, args.patients, offered, args.profile)
                     print(table([result]).splitlines()[4], flush=True)
                     results.append(result)
     return results
@@ -430,6 +453,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         default=["followup", "bare"])  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1, help="interleaved runs of each")
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
+    parser.add_argument(
+        "--profile", type=Path, default=None,
+        help="write a cProfile of each bot's measured taps to PROFILE.<bot>-<limiter>",
+    )  # fmt: skip
     parser.add_argument("--serve", choices=("followup", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
@@ -439,7 +466,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     if args.serve:
-        asyncio.run(serve(args.serve, args.limiter == "on", args.api, args.database))
+        asyncio.run(serve(args.serve, args.limiter == "on", args.api, args.database, args.profile))
         return
     results = asyncio.run(run(args))
     report = table(results)
