@@ -61,6 +61,8 @@ class Reply:
     edits: list[Edit] = field(default_factory=list)
     callback_text: str | None = None
     new_flag_ids: list[int] = field(default_factory=list)
+    compacted: bool = False
+    """Its shape is final (:func:`compact` ran): a retry sends the rest as it is."""
 
     def say(self, text: str, keyboard: Keyboard = (), asks: QuestionRef | None = None) -> None:
         self.messages.append(Outgoing(text, keyboard, asks))
@@ -76,6 +78,9 @@ def compact(reply: Reply, tapped: int | None = None) -> None:
     question with its buttons. A reply that raised flags is left alone, so urgent advice
     stays a message of its own that notifies.
     """
+    if reply.compacted:
+        return
+    reply.compacted = True
     if reply.new_flag_ids:
         return
     merged: list[Outgoing] = []
