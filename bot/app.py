@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,13 +17,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
 from bot.ops import CountingTransport, Metrics, startup_warnings
 from bot.ops.housekeeping import Housekeeping
-from bot.scheduling import Dispatcher, OutboxSender, Pacer, schedule_jobs, schedule_outbox
+from bot.scheduling import (
+    Dispatcher,
+    OutboxSender,
+    Pacer,
+    run_jobs_now,
+    schedule_jobs,
+    schedule_outbox,
+)
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
 from bot.telegram.handlers import PatientHandlers, error_handler
@@ -32,7 +40,9 @@ from bot.telegram.nurse_handlers import (
     register_nurse_commands,
     schedule_nurse_jobs,
 )
+from bot.telegram.rate_limiter import ReplyFirstLimiter
 from bot.telegram.transport import TelegramTransport
+from bot.telegram.update_order import ChatOrderedProcessor
 from storage.db import create_engine, ensure_schema_current, session_factory
 from storage.locks import leadership
 from surveys.loader import load_default_survey, load_survey
@@ -122,11 +132,11 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     settings = services.settings
     if settings.bot_token is None:
         raise ValueError("FOLLOWUP_BOT_TOKEN is not set")
-    builder: Any = ApplicationBuilder()  # its generic type changes with the rate limiter
+    # Updates of different chats at once, each chat's in order; its generic type changes
+    # with the rate limiter.
+    builder: Any = ApplicationBuilder().concurrent_updates(ChatOrderedProcessor())
     if throttle:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=3)
-        )
+        builder = builder.rate_limiter(ReplyFirstLimiter(max(1, math.floor(settings.send_rate))))
     if settings.proxy_url is not None:  # HTTP(S) or SOCKS5, for every Bot API call
         builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     application: AnyApplication = (
@@ -212,6 +222,7 @@ def _on_start(services: Services) -> Any:
         await register_nurse_commands(bot, services.settings)
         for warning in startup_warnings(services.settings):
             log.warning(warning)
+        run_jobs_now(application)  # catch up at once, not one tick after a restart
         log.info("bot started as @%s", bot.username)
 
     return on_start

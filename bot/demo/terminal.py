@@ -21,7 +21,7 @@ import datetime as dt
 import string
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -259,10 +259,23 @@ class Terminal:
             self._print_keys(message)
 
     def _print_edit(self, message: SentMessage) -> None:
+        text = message.text or ""
+        before = message.history[-2].text if len(message.history) > 1 else text
+        if text != before:  # a tap's reply folded into the tapped message: the answer, then
+            lines = text.splitlines()  # what follows it, as a message of its own
+            marks = [i for i, line in enumerate(lines[:-1]) if "✔" in line and not lines[i + 1]]
+            if marks:
+                self._write("bot: " + lines[marks[0]].strip())
+                following = "\n".join(lines[marks[0] + 2 :])
+                self._print_message("bot: ", replace(message, text=following))
+                return
+            if message.buttons:
+                self._print_message("bot: ", message)
+                return
         if message.buttons:
             self._print_keys(message)
             return
-        last = (message.text or "").splitlines()[-1:] or [""]
+        last = text.splitlines()[-1:] or [""]
         if "✔" in last[0]:
             self._write("bot: " + last[0].strip())
 

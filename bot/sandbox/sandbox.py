@@ -247,6 +247,11 @@ class BotApiSandbox(UserActions):
         """
         return await self._state.wait_for_message(chat_id, predicate, timeout)
 
+    def listen(self, listener: Callable[[SentMessage], None]) -> None:
+        """Call ``listener`` with every new or edited bot message as it is recorded
+        (benchmarks driving hundreds of chats, where waiting per chat would not scale)."""
+        self._state.listeners.append(listener)
+
     @property
     def violations(self) -> tuple[Violation, ...]:
         """Requests Telegram would have refused because of what the bot sent."""

@@ -252,6 +252,7 @@ class SandboxState:
         self._cursors: dict[int, int] = {}
         self._changed = asyncio.Condition()
         self._callback_counter = 0
+        self.listeners: list[Callable[[SentMessage], None]] = []
 
     def now(self) -> int:
         return int(self.clock())
@@ -314,8 +315,11 @@ class SandboxState:
 
     async def publish(self, record: BotMessageRecord) -> None:
         """Record a new or edited bot message and wake whoever waits for one."""
+        snapshot = record.snapshot()
+        for listener in self.listeners:
+            listener(snapshot)
         async with self._changed:
-            self._events.append(record.snapshot())
+            self._events.append(snapshot)
             self._changed.notify_all()
 
     async def wait_for_message(

@@ -17,7 +17,7 @@ from bot.scheduling.counts import (
     TickCounts,
 )
 from bot.scheduling.dispatcher import MISSED_RULE, UNREACHABLE_RULE, Conversation, Dispatcher
-from bot.scheduling.jobs import JOB_IDS, OUTBOX_JOB_ID, schedule_jobs, schedule_outbox
+from bot.scheduling.jobs import JOB_IDS, OUTBOX_JOB_ID, run_jobs_now, schedule_jobs, schedule_outbox
 from bot.scheduling.outbox import OutboxPolicy, OutboxSender
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer
 from bot.scheduling.policy import DispatchPolicy
@@ -43,6 +43,7 @@ __all__ = [
     "QuietZones",
     "ReminderCounts",
     "TickCounts",
+    "run_jobs_now",
     "schedule_jobs",
     "schedule_outbox",
 ]

@@ -7,6 +7,7 @@ Job ids are deterministic, so registering twice replaces rather than duplicates.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -20,6 +21,7 @@ __all__ = [
     "OUTBOX_JOB_ID",
     "RepeatingQueue",
     "Scheduler",
+    "run_jobs_now",
     "schedule_jobs",
     "schedule_outbox",
 ]
@@ -90,8 +92,11 @@ def schedule_jobs(
             async def callback(_context: object, run: Callable[[], Awaitable[None]] = run) -> None:
                 await run()
 
+            # APScheduler cannot run a job "now" from a queue that has not started yet
+            # (``first=0`` means "after one interval"): the first run is started by
+            # :func:`run_jobs_now` once the application runs.
             target.run_repeating(
-                callback, interval=settings.tick_seconds, first=0, name=job_id,
+                callback, interval=settings.tick_seconds, name=job_id,
                 job_kwargs={"id": job_id, **_JOB_OPTIONS},
             )  # fmt: skip
         else:
@@ -100,6 +105,21 @@ def schedule_jobs(
                 next_run_time=dt.datetime.now(dt.UTC), **_JOB_OPTIONS,
             )  # fmt: skip
     return list(JOB_IDS)
+
+
+_CATCHING_UP: set[asyncio.Task[Any]] = set()
+
+
+def run_jobs_now(application: Any) -> None:
+    """Run every scheduling job once, now (after a restart, what fell due is sent at once)."""
+    queue = application.job_queue
+    if queue is None:
+        return
+    for job in queue.jobs():
+        if job.name in JOB_IDS:  # a plain task: the application may not be running yet
+            task = asyncio.create_task(job.run(application), name=f"catch-up:{job.name}")
+            _CATCHING_UP.add(task)
+            task.add_done_callback(_CATCHING_UP.discard)
 
 
 def _guarded(job_id: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:

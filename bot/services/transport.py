@@ -14,7 +14,7 @@ import asyncio
 import logging
 from typing import Protocol
 
-from bot.services.replies import Edit, Keyboard, Outgoing, Reply
+from bot.services.replies import Edit, Keyboard, Outgoing, QuestionRef, Reply, compact
 
 __all__ = [
     "Blocked",
@@ -64,14 +64,23 @@ class QuestionSink(Protocol):
 
 
 async def deliver_reply(
-    transport: Transport, chat_id: int, reply: Reply, questions: QuestionSink
+    transport: Transport,
+    chat_id: int,
+    reply: Reply,
+    questions: QuestionSink,
+    *,
+    tapped: int | None = None,
 ) -> list[int]:
     """Apply a reply's edits, then send its messages in order; return the new message ids.
 
-    The reply is consumed as it goes (each edit and message is removed once done), so after
-    a failure the same call delivers only what is left. A failed edit (e.g. the message is
-    too old to edit) never stops the new messages.
+    The reply is first made compact (:func:`~bot.services.replies.compact`; ``tapped``: the
+    message whose button was pressed). It is consumed as it goes (each edit and message is
+    removed once done), so after a failure the same call delivers only what is left. A
+    failed edit (e.g. the message is too old to edit) never stops the new messages; a
+    folded one is sent as a new message instead. A question's message id is recorded only
+    when it changed.
     """
+    compact(reply, tapped)
     while reply.edits:
         edit = reply.edits[0]
         try:
@@ -80,7 +89,12 @@ async def deliver_reply(
             if isinstance(exc, (Blocked, Transient, RetryLater)):
                 raise
             log.info("edit of message %s in chat %s skipped: %s", edit.message_id, chat_id, exc)
+            reply.edits.pop(0)
+            if edit.instead is not None:
+                reply.messages.insert(0, edit.instead)
+            continue
         reply.edits.pop(0)
+        await _shown(questions, edit.asks, edit.message_id)
     sent = []
     while reply.messages:
         message = reply.messages[0]
@@ -91,6 +105,10 @@ async def deliver_reply(
             message_id = await transport.send(chat_id, message)
         reply.messages.pop(0)
         sent.append(message_id)
-        if message.asks is not None:
-            await questions.question_sent(message.asks.checkin_id, message_id)
+        await _shown(questions, message.asks, message_id)
     return sent
+
+
+async def _shown(questions: QuestionSink, asks: QuestionRef | None, message_id: int) -> None:
+    if asks is not None and asks.shown_in != message_id:
+        await questions.question_sent(asks.checkin_id, message_id)

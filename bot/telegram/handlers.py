@@ -6,6 +6,7 @@ messages are left to the nurse handlers (or ignored).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Protocol
@@ -25,7 +26,14 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from bot.services.conversation import Chat, ConversationService, language_of
 from bot.services.replies import Reply
-from bot.services.transport import Blocked, DeliveryError, Transient, Transport, deliver_reply
+from bot.services.transport import (
+    Blocked,
+    DeliveryError,
+    RetryLater,
+    Transient,
+    Transport,
+    deliver_reply,
+)
 from bot.texts import T
 
 __all__ = ["FlagNotifier", "PatientHandlers", "error_handler"]
@@ -57,6 +65,7 @@ class PatientHandlers:
         self._transport = transport
         self._notifier = notifier
         self._urgent = urgent
+        self._pending: set[asyncio.Task[None]] = set()
 
     def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
         """In order; nurse handlers, if any, go before these."""
@@ -121,7 +130,7 @@ class PatientHandlers:
             await query.answer(reply.callback_text)
         except TelegramError as exc:  # e.g. "query is too old" after a restart: reply anyway
             log.info("tap in chat %s not acknowledged: %s", message.chat.id, exc.message)
-        await self._deliver(message.chat.id, reply)
+        await self._deliver(message.chat.id, reply, tapped=message.message_id)
 
     async def edited(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Edited messages are not answers; say how to change one."""
@@ -150,9 +159,10 @@ class PatientHandlers:
         reply = await action(chat)
         await self._deliver(chat.chat_id, reply)
 
-    async def _deliver(self, chat_id: int, reply: Reply) -> None:
+    async def _deliver(self, chat_id: int, reply: Reply, *, tapped: int | None = None) -> None:
         if reply.urgent and self._urgent is not None:  # stored already; what fails is retried
-            await self._urgent.deliver(reply.urgent)
+            urgent, reply.urgent = reply.urgent, []
+            await self._urgent.deliver(urgent)
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(Transient),
@@ -161,13 +171,30 @@ class PatientHandlers:
                 reraise=True,
             ):
                 with attempt:  # deliver_reply consumes the reply: a retry sends only the rest
-                    await deliver_reply(self._transport, chat_id, reply, self._conversation)
+                    await deliver_reply(
+                        self._transport, chat_id, reply, self._conversation, tapped=tapped
+                    )
         except Blocked:
             log.info("chat %s blocked the bot while we replied", chat_id)
+        except RetryLater as exc:  # the limiter's retries ran out: keep it, try again later
+            self._later(chat_id, reply, tapped, exc.retry_after)
         except DeliveryError as exc:
             log.warning("reply to chat %s not delivered: %s", chat_id, type(exc).__name__)
         if reply.new_flag_ids and self._notifier is not None:
-            await self._notifier.notify_new_flags(reply.new_flag_ids)
+            flag_ids, reply.new_flag_ids = reply.new_flag_ids, []
+            await self._notifier.notify_new_flags(flag_ids)
+
+    def _later(self, chat_id: int, reply: Reply, tapped: int | None, delay: float) -> None:
+        """Deliver what is left of ``reply`` after ``delay`` seconds (Telegram asked to wait)."""
+        log.info("reply to chat %s held back by Telegram; retrying in %.0f s", chat_id, delay)
+
+        async def again() -> None:
+            await asyncio.sleep(delay)
+            await self._deliver(chat_id, reply, tapped=tapped)
+
+        task = asyncio.create_task(again())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
 
 def _chat(update: Update) -> Chat:

@@ -67,6 +67,27 @@ async def test_a_question_delivered_while_sending_is_adopted_and_answered(
     assert (row.status, row.position) == ("in_progress", "back_pain")
 
 
+async def test_a_tap_on_a_question_just_dispatched_is_accepted(
+    service: ConversationService, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await language_english(service)
+    async with sessions.begin() as session:  # claimed and sent; its message id not stored yet
+        await session.execute(update(Checkin).where(Checkin.spec_id == "baseline")
+                              .values(status="sending", message_id=None))  # fmt: skip
+    checkin = await baseline(sessions)
+    opening = await service.opening(checkin.id)
+    assert opening is not None
+    question = opening[1].messages[-1]
+    six = next(b for row in question.keyboard for b in row if b.label == "6")
+
+    reply = await service.button(Chat(CHAT, update_id=900), six.payload, 41)
+
+    assert reply.callback_text is None  # not "This check-in has closed"
+    assert reply.messages[-1].text.startswith("2/4")
+    row = await baseline(sessions)
+    assert (row.status, row.position) == ("in_progress", "back_pain")
+
+
 async def test_no_reminder_is_due_while_the_patient_is_answering(
     service: ConversationService, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:

@@ -163,7 +163,7 @@ class Answering:
         if checkin is None or checkin.enrolment_id != ctx.enrolment.id:
             await self.stale(ctx, reply)
             return
-        if checkin.status == "sending" and checkin.message_id is not None:
+        if checkin.status == "sending":  # a signed button of it: the question reached them
             checkin = await self.flow.adopt(ctx, checkin) or checkin
         if not is_open(checkin, ctx.now):
             await self.stale(ctx, reply, closed=checkin.status != "completed")

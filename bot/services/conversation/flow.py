@@ -137,7 +137,8 @@ class Flow:
         if ctx.enrolment.caregiver_helps and checkin.answered_by is None:
             keyboard = ((core.button(ctx, T.who_patient, WHO, "p", checkin.id),),
                         (core.button(ctx, T.who_caregiver, WHO, "c", checkin.id),))  # fmt: skip
-            reply.say(T.who_answers.get(ctx.language), keyboard, QuestionRef(checkin.id, "_who"))
+            reply.say(T.who_answers.get(ctx.language), keyboard,
+                      QuestionRef(checkin.id, "_who", checkin.message_id))  # fmt: skip
             return
         form = core.survey.form(checkin.form)
         if answers is None:
@@ -150,7 +151,7 @@ class Flow:
         reply.say(
             core.shown(ctx, question_text(step.question, ctx.language, step.number, step.total)),
             self.keyboard(ctx, checkin, step, selected),
-            QuestionRef(checkin.id, step.question.id),
+            QuestionRef(checkin.id, step.question.id, checkin.message_id),
         )
         if checkin.position != step.question.id:
             await checkin_store.update_checkin(ctx.session, checkin.id, position=step.question.id)

@@ -79,8 +79,8 @@ async def test_a_person_completes_the_baseline_check_in_at_the_terminal(
         "     [1] Yes   [2] No\n     [3] ◀ Back\nyou> 2\nbot: ✔ No",
         "     [1] I cannot walk\n     [2] Less than 50 m\n     [3] 50–100 m",
         "you> 300 m\nbot: ✔ 300 m (100–500 m)\n"
-        "bot: Thank you. Your answers are saved and the team can see them.\n"
-        "bot: Next check-in: Tue 4 Mar 2025.",
+        "bot: Thank you. Your answers are saved and the team can see them.\n\n"
+        "     Next check-in: Tue 4 Mar 2025.",
         "you> /nurse\n(the nurses' group has received nothing yet)\nyou> /quit",
     ]:
         assert expected in output

@@ -29,19 +29,19 @@ class Harness:
     bot: BotApp = field(init=False)
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
-    async def start_bot(self) -> None:
+    async def start_bot(self, *, jobs: bool = False) -> None:
         self.services = build_services(self.settings, self.clock)
-        self.bot = build_bot(self.services, jobs=False)
+        self.bot = build_bot(self.services, jobs=jobs)
         await self._stack.enter_async_context(running(self.bot.application, poll_timeout=1))
 
     async def stop_bot(self) -> None:
         await self._stack.aclose()
 
-    async def restart_bot(self) -> None:
+    async def restart_bot(self, *, jobs: bool = False) -> None:
         """Stop the bot process and start a new one on the same database."""
         await self.stop_bot()
         self._stack = AsyncExitStack()
-        await self.start_bot()
+        await self.start_bot(jobs=jobs)
 
     async def enrol(self, ref: str, **options: object) -> Enrolment:
         options.setdefault("surgery_date", self.clock.now().date())

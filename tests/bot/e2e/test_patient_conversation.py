@@ -55,8 +55,10 @@ async def test_invite_consent_language_and_baseline_are_stored(harness: Harness)
         "walking": {"metres": 50.0, "category": "m50_100"},
     }
     transcript = h.sandbox.transcript(CHAT)
-    answered = [m.text for m in transcript.messages if m.text and "✔ 8" in m.text]
-    assert answered, "the answered question is edited to show the chosen answer"
+    answered = [
+        v.text for m in transcript.messages for v in m.history if v.text and "✔ 8" in v.text
+    ]
+    assert answered and "2/" in answered[0], "the tapped question shows the answer, then the next"
     # consent, language, 8, Yes, Left leg, Done: every tap acknowledged
     assert len(transcript.callback_answers) == 6
     assert h.sandbox.violations == ()
@@ -66,9 +68,9 @@ async def test_bad_typed_answer_gets_a_reprompt_and_stores_nothing(harness: Harn
     h = harness
     await onboard(h)
     await h.sandbox.send_text(CHAT, "a lot")
-    reprompt = await h.next_message(CHAT)
-    assert reprompt.text == "Please send a number from 0 to 10."
-    await h.next_message(CHAT, "1/")
+    reprompt = await h.next_message(CHAT)  # the reprompt and the question: one message
+    assert reprompt.text is not None
+    assert reprompt.text.startswith("Please send a number from 0 to 10.\n\n1/4\n")
     await h.sandbox.send_text(CHAT, "11")
     await h.next_message(CHAT, "0 to 10")
     assert await answers_of(h, "baseline") == {}
@@ -77,10 +79,14 @@ async def test_bad_typed_answer_gets_a_reprompt_and_stores_nothing(harness: Harn
 async def test_redelivered_update_and_double_tap_store_once(harness: Harness) -> None:
     h = harness
     await onboard(h)
+    question = h.sandbox.transcript(CHAT).messages[-1]
+    seven = next(b.callback_data for row in question.buttons for b in row if b.label == "7")
+    assert seven is not None
     update = await h.sandbox.press_button(CHAT, "7")
     await h.next_message(CHAT, "2/")
     await h.sandbox.redeliver(update.update_id)
-    await h.sandbox.press_button(CHAT, "7", message_id=update.message_id)  # an old keyboard
+    # the same button again, before the edit that replaced it reached the phone
+    await h.sandbox.press_callback_data(CHAT, question.message_id, seven)
     stale = await h.next_message(CHAT, "2/")  # the current question again
     assert stale.text is not None
     async with h.services.sessions() as session:
@@ -201,7 +207,7 @@ async def test_group_messages_are_ignored_and_long_text_is_refused(harness: Harn
     await h.sandbox.send_text(group, "8", user_id=CHAT)
     await h.sandbox.send_text(CHAT, "x" * 4000)
     reprompt = await h.next_message(CHAT)
-    assert reprompt.text == "Please send a number from 0 to 10."
+    assert (reprompt.text or "").startswith("Please send a number from 0 to 10.\n\n1/")
     assert h.sandbox.transcript(group).messages == ()
     assert await answers_of(h, "baseline") == {}
 
@@ -210,8 +216,8 @@ async def test_caregiver_is_asked_once_and_recorded(harness: Harness) -> None:
     h = harness
     await onboard(h, caregiver_helps=True, first="Who is answering today?")
     await h.sandbox.press_button(CHAT, "A family member or carer")
-    await h.next_message(CHAT, "✔ A family member or carer")
-    await h.next_message(CHAT, "1/")
+    shown = await h.next_message(CHAT, "✔ A family member or carer")
+    assert "\n\n1/4\n" in (shown.text or ""), "the tapped message goes on to the first question"
     await tap(h, "4", "2/")
     async with h.services.sessions() as session:
         who = (await session.scalars(select(Answer.answered_by))).all()
@@ -229,8 +235,8 @@ async def test_stop_pauses_and_resume_continues(harness: Harness) -> None:
     await h.sandbox.send_text(CHAT, "5")
     await h.next_message(CHAT, "Check-ins are paused")
     await h.sandbox.send_command(CHAT, "resume")
-    await h.next_message(CHAT, "Welcome back")
-    await h.next_message(CHAT, "1/")
+    resumed = await h.next_message(CHAT, "Welcome back")
+    assert "\n\n1/4\n" in (resumed.text or "")
     assert await answers_of(h, "baseline") == {}
 
 
@@ -240,9 +246,8 @@ async def test_language_switch_reasks_the_question_in_chinese(harness: Harness) 
     await h.sandbox.send_command(CHAT, "language")
     await h.next_message(CHAT, "Which language")
     await h.sandbox.press_button(CHAT, "中文")
-    await h.next_message(CHAT, "好的，我会用中文。")
-    question = await h.next_message(CHAT, "1/")
-    assert "手术" in (question.text or "")
+    question = await h.next_message(CHAT, "好的，我会用中文。")
+    assert "1/4\n手术" in (question.text or "")
 
 
 async def test_commands_are_registered_in_both_languages(harness: Harness) -> None:
@@ -302,8 +307,8 @@ async def test_typed_text_that_opens_a_check_in_is_not_taken_as_an_answer(
     await complete_baseline(h)
     h.clock.advance(dt.timedelta(days=1))
     await h.sandbox.send_text(CHAT, "5")
-    await h.next_message(CHAT, "day 1 after your operation")
-    await h.next_message(CHAT, "1/")
+    opening = await h.next_message(CHAT, "day 1 after your operation")
+    assert "\n\n1/7\n" in (opening.text or "")
     assert await answers_of(h, "early") == {}
 
 

@@ -213,7 +213,7 @@ async def test_reactivated_patient_gets_the_current_check_in_from_the_dispatcher
     counts = await dispatcher.run_until_idle()
 
     assert counts.dispatched.sent == 1
-    assert [t for t in transport.to(807) if t.startswith(INTRO_EN)] == [
+    assert [t.split("\n\n")[0] for t in transport.to(807) if t.startswith(INTRO_EN)] == [
         "Time for your check-in (day 29 after your operation). It takes about 2 minutes."
     ]
 

@@ -29,7 +29,11 @@ HOUR = dt.timedelta(hours=1)
 
 
 def reminders(transport: FakeTransport, chat_id: int) -> list[dt.datetime]:
-    return [s.at for s in transport.sent if s.chat_id == chat_id and s.message.text == REMINDER_EN]
+    return [
+        s.at
+        for s in transport.sent
+        if s.chat_id == chat_id and s.message.text.startswith(REMINDER_EN)
+    ]
 
 
 async def test_reminders_come_at_their_times_and_stop_at_the_planned_number(
@@ -52,14 +56,17 @@ async def test_a_reminder_repeats_the_current_question(
 ) -> None:
     await add_patient(sessions, clock, "P1", [plan("day_1", START)], chat_id=702)
     await dispatcher.tick()
-    question = transport.sent[1].message
+    opening = transport.sent[0].message  # the intro and the question: one message
     clock.set(START + 4 * HOUR)
 
     counts = await dispatcher.send_reminders()
 
     assert (counts.due, counts.sent) == (1, 1)
-    assert transport.sent[2].message.text == REMINDER_EN
-    assert transport.sent[3].message == question
+    reminder = transport.sent[1].message
+    question = opening.text.split("\n\n", 1)[1]
+    assert question.startswith("1/7\n")
+    assert reminder.text == f"{REMINDER_EN}\n\n{question}"
+    assert reminder.keyboard == opening.keyboard
 
 
 async def test_after_downtime_only_one_of_the_overdue_reminders_is_sent(
@@ -189,6 +196,6 @@ async def test_all_due_reminders_go_out_in_one_run_batch_by_batch(
     counts = await small.send_reminders()
 
     assert (counts.due, counts.sent) == (5, 5)
-    assert sorted(s.chat_id for s in transport.sent if s.message.text == REMINDER_EN) == [
+    assert sorted(s.chat_id for s in transport.sent if s.message.text.startswith(REMINDER_EN)) == [
         720, 721, 722, 723, 724,
     ]  # fmt: skip
