@@ -40,18 +40,21 @@ async def test_progress_after_each_check_in_and_the_closing_message_at_day_365(
     )
 
     output = "\n".join(printed)
+    # the thanks, the progress line and the next date arrive as one message
     assert (
         "bot: Thank you. Your answers are saved and the team can see them.\n"
-        "bot: Compared with before surgery:\n"
+        "\n"
+        "     Compared with before surgery:\n"
         "     Leg pain today 5 — before surgery 8.\n"
         "     Back pain today 4 — before surgery 6.\n"
         "     Walking today 50–100 m — before surgery less than 50 m.\n"
         "     That is better than before surgery.\n"
-        "bot: Next check-in: Thu 6 Mar 2025."
+        "\n"
+        "     Next check-in: Thu 6 Mar 2025."
     ) in output
-    closing = output[output.rindex("bot: This was your last check-in.") :]
+    closing = output[output.rindex("     This was your last check-in.") :]
     assert closing.startswith(
-        "bot: This was your last check-in. Here is your year since the operation.\n"
+        "     This was your last check-in. Here is your year since the operation.\n"
         "\n"
         "     Your answers so far:\n"
         "     Before surgery: leg pain 8, back pain 6, walking less than 50 m.\n"
