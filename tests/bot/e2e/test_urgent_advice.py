@@ -36,11 +36,13 @@ async def reach_red_flag_question(h: Harness) -> None:
     await h.sandbox.send_text(CHAT, "300m")
     await h.next_message(CHAT, "5/")
     await tap(h, "Much better", "6/")
-    await h.sandbox.press_button(CHAT, "▫️ Fever of 38 °C or more, or chills")
+
+
+FEVER = "▫️ Fever of 38 °C or more, or chills"
 
 
 def advice_count(h: Harness) -> int:
-    return sum(1 for m in h.sandbox.transcript(CHAT).messages if PHONE in (m.text or ""))
+    return sum(1 for m in h.sandbox.transcript(CHAT).messages if (m.text or "").startswith("⚠️"))
 
 
 async def outbox_rows(h: Harness) -> list[tuple[str, int, int | None]]:
@@ -56,11 +58,12 @@ async def test_red_advice_says_the_nurses_are_being_alerted_when_a_group_is_set(
 ) -> None:
     h = harness
     await reach_red_flag_question(h)
-    await h.sandbox.press_button(CHAT, "Done ✔")
-    advice = await h.next_message(CHAT, PHONE)
+    await h.sandbox.press_button(CHAT, FEVER)  # a ticked item counts at the tick
+    advice = await h.next_message(CHAT, "⚠️")
     assert advice.text == (
         ADVICE_EN + "We are alerting the nurses too, but please do not wait for their call."
     )
+    await h.sandbox.press_button(CHAT, "Done ✔")
     await h.next_message(CHAT, "7/")
     [(status, attempts, message_id)] = await outbox_rows(h)
     assert (status, attempts, message_id) == ("sent", 1, advice.message_id)
@@ -70,6 +73,8 @@ async def test_advice_whose_send_failed_is_sent_once_after_a_restart(harness: Ha
     h = harness
     await reach_red_flag_question(h)
     fault = h.sandbox.faults.add("sendMessage", "500", times=1, chat_id=CHAT)
+    await h.sandbox.press_button(CHAT, FEVER)  # the advice is owed from this tick
+    await h.next_message(CHAT, "6/")
     await h.sandbox.press_button(CHAT, "Done ✔")
     await h.next_message(CHAT, "7/")  # the questions go on; the advice is still owed
     assert fault.fired == 1
@@ -82,7 +87,7 @@ async def test_advice_whose_send_failed_is_sent_once_after_a_restart(harness: Ha
     h.clock.advance(dt.timedelta(seconds=31))
     assert await h.bot.outbox.sweep() == 1
     assert await h.bot.outbox.sweep() == 0
-    advice = await h.next_message(CHAT, PHONE)
+    advice = await h.next_message(CHAT, "⚠️")
     assert advice_count(h) == 1
     [(status, attempts, message_id)] = await outbox_rows(h)
     assert (status, attempts, message_id) == ("sent", 2, advice.message_id)
@@ -102,7 +107,7 @@ async def test_advice_of_a_process_that_died_mid_send_goes_out_after_its_short_l
             OutboxMessage(
                 chat_id=CHAT,
                 kind="red_advice",
-                text=f"Please call the ward: {PHONE}",
+                text=f"⚠️ Please call the ward: {PHONE}",
                 status="sending",
                 claimed_by="dead:1",
                 claimed_until=now + OutboxPolicy().lease,
