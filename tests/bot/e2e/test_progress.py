@@ -81,6 +81,13 @@ def after(h: Harness, message: SentMessage) -> list[SentMessage]:
     return [m for m in h.sandbox.transcript(CHAT).messages if m.message_id > message.message_id]
 
 
+def rest_of(message: SentMessage, words: dict[str, str]) -> str:
+    """What a message says after its thanks paragraph: the tapped question shows the answer,
+    and the plain lines of the reply (the thanks, the progress line, the next date) join it."""
+    text = message.text or ""
+    return text[text.index(words["thanks"]) :].split("\n\n", 1)[1]
+
+
 async def settled(h: Harness) -> None:
     """Wait until the bot has handled everything sent so far."""
     await h.sandbox.send_command(CHAT, "help")
@@ -95,15 +102,15 @@ async def test_line_after_a_check_in_compares_with_before_surgery(harness: Harne
     thanks = await follow_up(h, EN, "3", "2", "600 m")
     await settled(h)
 
-    texts = [m.text for m in after(h, thanks)][:2]
-    assert texts[0] == (
+    line, upcoming = rest_of(thanks, EN).split("\n\n")
+    assert line == (
         "Compared with before surgery:\n"
         "Leg pain today 3 — before surgery 8.\n"
         "Back pain today 2 — before surgery 6.\n"
         "Walking today 500 m – 1 km — before surgery less than 50 m.\n"
         "That is better than before surgery."
     )
-    assert (texts[1] or "").startswith("Next check-in:")
+    assert upcoming.startswith("Next check-in:")
     assert all(m.photo is None for m in after(h, thanks))
 
 
@@ -115,7 +122,7 @@ async def test_worse_line_in_chinese_says_the_team_will_look(harness: Harness) -
     thanks = await follow_up(h, ZH, "5", "2", "300米")
     await settled(h)
 
-    assert after(h, thanks)[0].text == (
+    assert rest_of(thanks, ZH).split("\n\n")[0] == (
         "和手术前比：\n"
         "腿痛：今天5分，手术前3分。\n"
         "腰背痛：今天2分，手术前2分。\n"
@@ -170,13 +177,14 @@ async def test_six_weeks_milestone_brings_summary_and_chart_once(harness: Harnes
     thanks = await follow_up(h, ZH, "3", "2", "600米")
     await settled(h)
 
-    milestone, chart, upcoming = after(h, thanks)[:3]
-    assert (milestone.text or "").splitlines()[:3] == [
+    milestone = rest_of(thanks, ZH)  # the summary joins the thanks; the chart follows
+    chart, upcoming = after(h, thanks)[:2]
+    assert milestone.splitlines()[:3] == [
         "手术已经6周了。这是您的恢复情况。",
         "",
         "您到现在的回答：",
     ]
-    assert "术后第42天：腿痛3分，腰背痛2分，走路500米到1公里。" in (milestone.text or "")
+    assert "术后第42天：腿痛3分，腰背痛2分，走路500米到1公里。" in milestone
     assert chart.caption == "您的恢复：每次随访的疼痛和走路情况。"
     assert chart.photo is not None
     assert (upcoming.text or "").startswith("下次随访：")
@@ -195,8 +203,9 @@ async def test_last_check_in_closes_the_programme_and_a_nurse_can_extend_it(
     thanks = await follow_up(h, EN, "1", "1", "no limit")
     await settled(h)
 
-    closing, chart, farewell = after(h, thanks)[:3]
-    assert (closing.text or "").startswith(
+    closing = rest_of(thanks, EN)  # the closing summary joins the thanks; the chart follows
+    chart, farewell = after(h, thanks)[:2]
+    assert closing.startswith(
         "This was your last check-in. Here is your year since the operation.\n\n"
         "Your answers so far:\n"
         "Before surgery: leg pain 8, back pain 6, walking less than 50 m.\n"
@@ -209,6 +218,7 @@ async def test_last_check_in_closes_the_programme_and_a_nurse_can_extend_it(
         "The follow-up has now ended. You will get no more check-ins.\n"
         f"If you have a problem with your back or legs, please call the ward: {PHONE}."
     )
+    assert "Next check-in" not in (thanks.text or "")
     assert not any("Next check-in" in (m.text or "") for m in after(h, thanks))
 
     h.clock.advance(dt.timedelta(days=30))
