@@ -7,7 +7,8 @@ Usage::
 
 ``--patients`` enrolled patients with the default survey's plan (10 check-ins each, so
 1,000,000 check-in rows by default) at every stage of their year, as in the dispatcher
-benchmark; every completed check-in gets the answers of its form (bulk core inserts). Then
+benchmark; every completed check-in gets the answers of its form (COPY on PostgreSQL,
+the driver's ``executemany`` on SQLite). Then
 ``followup export csv`` runs through :class:`~bot.export.ExportService` and the wall time,
 rows written and peak memory (traced Python allocations, and max RSS) are reported. Target:
 under 60 s per database. Results are printed, and written to ``--output`` only when given.
@@ -19,18 +20,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import os
 import platform
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import JSON, Column, Dialect, Table, insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.dispatch_bench import _max_rss_mib, _postgres_database, cohort_rows
 from bot.clock import FakeClock
@@ -84,16 +86,66 @@ async def load(engine: AsyncEngine, survey: Survey, patients: int) -> tuple[int,
             row["completed_at"] = row["due_at"] + dt.timedelta(minutes=6) if done else None
         answers = list(_answers(survey, checkins))
         async with engine.begin() as connection:
-            await connection.execute(insert(Patient), people)
-            await connection.execute(insert(Enrolment), enrolments)
-            await connection.execute(insert(Checkin), checkins)
-            await connection.execute(insert(Answer), answers)
+            for model, rows in ((Patient, people), (Enrolment, enrolments),
+                                (Checkin, checkins), (Answer, answers)):  # fmt: skip
+                await bulk_insert(connection, model.__table__, rows)  # type: ignore[arg-type]
         checkin_total += len(checkins)
         answer_total += len(answers)
     async with engine.connect() as connection:
         await connection.execute(text("ANALYZE"))
         await connection.commit()
     return checkin_total, answer_total
+
+
+def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column's bind conversion; cached where values are hashable (times repeat a lot)."""
+    convert = column.type.bind_processor(dialect)
+    if convert is None or isinstance(column.type, JSON):
+        return convert
+    return functools.lru_cache(maxsize=1 << 16)(convert)
+
+
+def _default(column: Column[Any]) -> Any:
+    default: Any = column.default
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg
+
+
+async def bulk_insert(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """Insert through the driver: COPY on PostgreSQL, ``executemany`` on SQLite.
+
+    Values go through each column's own bind conversion (times, JSON) and missing columns get
+    their Python defaults, as ``insert(table)`` would do, at a fraction of its cost per row.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    columns = [c for c in table.columns if c.name in rows[0] or c.default is not None]
+    fill = [
+        (c.name, _default(c), _converter(c, dialect))
+        for c in columns
+    ]  # fmt: skip
+    records = [
+        tuple(
+            (convert(row.get(name, default)) if convert else row.get(name, default))
+            for name, default, convert in fill
+        )
+        for row in rows
+    ]
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    names = [c.name for c in columns]
+    if dialect.driver == "asyncpg":
+        await raw.copy_records_to_table(table.name, records=records, columns=names)
+    elif dialect.driver == "aiosqlite":
+        marks = ", ".join("?" * len(names))
+        await raw.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})",
+                              records)  # fmt: skip
+    else:
+        await connection.execute(insert(table), rows)
 
 
 async def measure(

@@ -1,20 +1,25 @@
 """Streaming reads for the data exports: constant memory whatever the size of the cohort.
 
-Each function yields plain rows through a server-side cursor (``AsyncSession.stream`` with
-``yield_per``), so an export of a million check-ins never holds more than one batch.
+Each function yields plain rows through a server-side cursor in batches, so an export of a
+million check-ins never holds more than one batch. The answers query, the one with millions of
+rows, is read through the driver's own cursor (``storage.export_cursor``) and converted here.
 Telegram ids, usernames and invite tokens are never selected.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Collection
+import functools
+import json
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, select
 from sqlalchemy.ext.asyncio import AsyncResult, AsyncSession
 
+from storage.export_cursor import driver_batches
 from storage.models import Answer, Checkin, Enrolment, Flag, Patient
 
 __all__ = [
@@ -58,9 +63,12 @@ class ExportedPatient:
     timezone: str
 
 
-@dataclass(frozen=True, slots=True)
-class ExportedAnswerRow:
-    """One check-in with one of its live answers (``question_id`` None: no answer yet)."""
+class ExportedAnswerRow(NamedTuple):
+    """One check-in with one of its live answers (``question_id`` None: no answer yet).
+
+    A named tuple: built from the driver's row in one step (millions of them per export).
+    ``value`` may be shared between rows with the same stored JSON: read it, never change it.
+    """
 
     patient_id: int
     patient_ref: str
@@ -125,9 +133,13 @@ async def stream_patients(
 
 
 def answer_rows_statement(
-    selection: ExportFilter, statuses: Collection[str] | None = None
+    selection: ExportFilter, statuses: Collection[str] | None = None, *, json_text: bool = False
 ) -> Select[*tuple[Any, ...]]:
-    """Check-ins that happened, each joined with its live answers, grouped by check-in."""
+    """Check-ins that happened, each joined with its live answers, grouped by check-in.
+
+    ``json_text``: the answer's value as its JSON text (the reader decodes it, once per
+    distinct value, instead of the driver once per row).
+    """
     where: list[ColumnElement[bool]] = [Checkin.status.not_in(NOT_HAPPENED)]
     if statuses is not None:
         where = [Checkin.status.in_(tuple(statuses))]
@@ -153,7 +165,7 @@ def answer_rows_statement(
             Checkin.recalled,
             Answer.question_id,
             Answer.raw,
-            Answer.value,
+            cast(Answer.value, Text) if json_text else Answer.value,
             Answer.survey_version,
             Answer.answered_at,
             Answer.answered_by,
@@ -176,10 +188,59 @@ async def stream_answer_rows(
 
     ``statuses`` narrows the check-ins (e.g. ``("completed",)``).
     """
-    result = await _stream(session, answer_rows_statement(selection, statuses))
-    async for batch in result.partitions():  # one round trip per batch, not per row
-        for row in batch:
-            yield ExportedAnswerRow(*row)
+    connection = await session.connection()
+    postgres = connection.dialect.driver == "asyncpg"
+    statement = answer_rows_statement(selection, statuses, json_text=postgres)
+    flavour, batches = await driver_batches(connection, statement, BATCH)
+    convert = (
+        _sqlite_answer_row() if flavour == "sqlite"
+        else _postgres_answer_row() if flavour == "postgresql"
+        else ExportedAnswerRow._make
+    )  # fmt: skip
+    async with aclosing(batches):  # the cursor closes here, even when the reader stops early
+        async for batch in batches:  # one round trip per batch, not per row
+            for row in batch:
+                yield convert(row)
+
+
+def _postgres_answer_row() -> Callable[[Sequence[Any]], ExportedAnswerRow]:
+    """asyncpg's values are already Python's, except the value's JSON text (cached decode)."""
+    decode = functools.lru_cache(maxsize=4096)(json.loads)
+
+    def convert(r: Sequence[Any]) -> ExportedAnswerRow:
+        value = r[17]
+        value = None if value is None else decode(value)
+        return ExportedAnswerRow._make((*r[:17], value, *r[18:]))
+
+    return convert
+
+
+def _sqlite_answer_row() -> Callable[[Sequence[Any]], ExportedAnswerRow]:
+    """Converts sqlite3's values as SQLAlchemy's types would (UTC times, dates, JSON, bools).
+
+    The caches are this export's own: a check-in's rows repeat its times, and answers repeat
+    a few JSON values (a pain score, a choice) over and over.
+    """
+    cached = functools.lru_cache(maxsize=4096)
+    decode = cached(json.loads)
+    date = cached(dt.date.fromisoformat)
+
+    @cached
+    def utc(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+    def convert(r: Sequence[Any]) -> ExportedAnswerRow:
+        completed, value, answered = r[12], r[17], r[19]
+        if isinstance(value, str):  # a JSON number comes back as one (numeric affinity)
+            value = decode(value)
+        return ExportedAnswerRow(
+            r[0], r[1], r[2], date(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], utc(r[10]),
+            r[11], None if completed is None else utc(completed), r[13], bool(r[14]),
+            r[15], r[16], value, r[18],
+            None if answered is None else utc(answered), r[20],
+        )  # fmt: skip
+
+    return convert
 
 
 async def stream_flags(

@@ -64,40 +64,42 @@ async def group_checkins(
     rows: AsyncIterator[ExportedAnswerRow], survey: Survey, deidentify: Deidentifier
 ) -> AsyncIterator[ExportedCheckin]:
     """Fold adjacent rows of one check-in into one :class:`ExportedCheckin`."""
-    order = {(form.id, q.id): (i, q) for form in survey.forms for i, q in enumerate(form.questions)}
+    order = {form.id: {q.id: (i, q) for i, q in enumerate(form.questions)} for form in survey.forms}
     head: ExportedAnswerRow | None = None
     answers: list[ExportedAnswerRow] = []
     async for row in rows:
         if head is not None and row.checkin_id != head.checkin_id:
-            yield _checkin(head, answers, order, deidentify)
+            yield _checkin(head, answers, order.get(head.form, {}), deidentify)
             answers = []
         head = row
         if row.question_id is not None:
             answers.append(row)
     if head is not None:
-        yield _checkin(head, answers, order, deidentify)
+        yield _checkin(head, answers, order.get(head.form, {}), deidentify)
 
 
 def _checkin(
     head: ExportedAnswerRow,
     rows: list[ExportedAnswerRow],
-    order: dict[tuple[str, str], tuple[int, Question]],
+    order: dict[str, tuple[int, Question]],
     deidentify: Deidentifier,
 ) -> ExportedCheckin:
-    ref, zone = head.patient_ref, head.timezone
+    ref = head.patient_ref
+    local = deidentify.localiser(ref, head.timezone)
     far = (len(order), None)
-    rows.sort(key=lambda r: (order.get((head.form, r.question_id or ""), far)[0], r.answered_at))
+    placed = [(order.get(r.question_id or "", far), r) for r in rows]
+    placed.sort(key=lambda p: (p[0][0], p[1].answered_at))
     answers = tuple(
         ExportedAnswer(
             r.question_id or "",
-            order.get((head.form, r.question_id or ""), far)[1],
+            question,
             r.value,
             r.raw,
             r.survey_version or head.enrolment_version,
-            deidentify.local(ref, r.answered_at, zone) if r.answered_at else head.due_at,
+            local(r.answered_at) if r.answered_at else head.due_at,
             r.answered_by or "patient",
         )
-        for r in rows
+        for (_, question), r in placed
     )
     completed = head.completed_at
     return ExportedCheckin(
@@ -110,9 +112,9 @@ def _checkin(
         form=head.form,
         day=head.day,
         surgery_date=deidentify.date(ref, head.surgery_date),
-        planned_at=deidentify.local(ref, head.due_at, zone),
+        planned_at=local(head.due_at),
         status=head.status,
-        completed_at=None if completed is None else deidentify.local(ref, completed, zone),
+        completed_at=None if completed is None else local(completed),
         answered_by=head.checkin_answered_by or (answers[0].answered_by if answers else None),
         recalled=head.recalled,
         answers=answers,

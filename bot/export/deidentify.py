@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -72,6 +73,19 @@ class Deidentifier:
             return local
         moved = local.replace(tzinfo=None) + dt.timedelta(days=days)
         return moved.replace(tzinfo=zone)
+
+    def localiser(self, patient_ref: str, timezone: str) -> Callable[[dt.datetime], dt.datetime]:
+        """:meth:`local` for one patient, with their zone and shift looked up once."""
+        zone = _zone(timezone)
+        days = self.days(patient_ref)
+        if not days:
+            return lambda value: value.astimezone(zone)
+        shift = dt.timedelta(days=days)
+
+        def local(value: dt.datetime) -> dt.datetime:
+            return (value.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
+
+        return local
 
     def staff(self, name: str | None) -> str | None:
         """A stable pseudonym for a nurse's name (``system`` stays as it is)."""

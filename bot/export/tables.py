@@ -16,13 +16,15 @@ from bot.export.checkins import ExportedCheckin, iso
 from bot.export.columns import FLAGS, LONG, WIDE_HEAD
 from bot.export.deidentify import Deidentifier
 from bot.export.dictionary import DICTIONARY_HEADER, FILES, dictionary_rows
-from bot.export.variables import own_words, unit_of, value_cells, wide_cells, wide_columns
+from bot.export.variables import WideLayout, own_words, unit_of, value_cells, wide_columns
 from storage.exports import ExportedFlag
 from surveys.model import Survey
 
 __all__ = ["CsvCounts", "open_csv", "write_checkins", "write_dictionary", "write_flags"]
 
 CsvCounts = dict[str, int]
+
+ROWS_PER_WRITE = 5_000
 
 
 def open_csv(path: Path, *, bom: bool) -> IO[str]:
@@ -43,8 +45,13 @@ def write_dictionary(folder: Path, survey: Survey, *, bom: bool) -> int:
 async def write_checkins(
     folder: Path, survey: Survey, checkins: AsyncIterator[ExportedCheckin], *, bom: bool
 ) -> tuple[int, int]:
-    """Write the long and the wide file in one pass; returns (answer rows, check-in rows)."""
+    """Write the long and the wide file in one pass; returns (answer rows, check-in rows).
+
+    Rows are collected and written ``ROWS_PER_WRITE`` at a time (``writerows``).
+    """
     columns = wide_columns(survey)
+    layout = WideLayout(columns)
+    units: dict[int, str] = {}  # by id(question): the definition's questions live all export
     answers = rows = 0
     with (
         open_csv(folder / FILES["long"], bom=bom) as long_file,
@@ -53,28 +60,45 @@ async def write_checkins(
         long, wide = csv.writer(long_file), csv.writer(wide_file)
         long.writerow([name for name, _, _ in LONG])
         wide.writerow([name for name, _, _ in WIDE_HEAD] + [c.name for c in columns])
+        long_rows: list[tuple[Any, ...]] = []
+        wide_rows: list[list[str]] = []
         async for checkin in checkins:
             recalled = "1" if checkin.recalled else "0"
             day = "" if checkin.day is None else str(checkin.day)
             planned = iso(checkin.planned_at)
+            surgery = checkin.surgery_date
             for answer in checkin.answers:
-                kind = answer.question.type if answer.question is not None else None
-                value, unit, category = value_cells(kind, answer.value)
-                long.writerow((
+                question = answer.question
+                value, unit, category = value_cells(
+                    question.type if question is not None else None, answer.value
+                )
+                if not unit and question is not None:
+                    known = units.get(id(question))
+                    if known is None:
+                        known = units[id(question)] = unit_of(question)
+                    unit = known
+                at = answer.answered_at
+                long_rows.append((
                     checkin.patient_ref, checkin.spec_id, checkin.form, day, planned,
-                    iso(answer.answered_at), checkin.answered_day(answer), answer.question_id,
-                    value, unit or (unit_of(answer.question) if answer.question else ""),
-                    category, own_words(answer.question, answer.raw, answer.value),
+                    at.isoformat(timespec="seconds"), (at.date() - surgery).days,
+                    answer.question_id, value, unit, category,
+                    own_words(question, answer.raw, answer.value) if answer.raw else "",
                     answer.answered_by, checkin.survey_id, answer.survey_version, recalled,
                 ))  # fmt: skip
             answers += len(checkin.answers)
-            wide.writerow([
+            wide_rows.append([
                 checkin.patient_ref, checkin.spec_id, checkin.form, day,
-                iso(checkin.surgery_date), planned, checkin.status, iso(checkin.completed_at),
+                iso(surgery), planned, checkin.status, iso(checkin.completed_at),
                 checkin.answered_by or "", checkin.survey_id, checkin.survey_version, recalled,
-                *wide_cells(columns, checkin.values()),
+                *layout.cells(checkin.values()),
             ])  # fmt: skip
             rows += 1
+            if len(long_rows) >= ROWS_PER_WRITE:
+                long.writerows(long_rows)
+                wide.writerows(wide_rows)
+                long_rows, wide_rows = [], []
+        long.writerows(long_rows)
+        wide.writerows(wide_rows)
     return answers, rows
 
 

@@ -21,6 +21,7 @@ from surveys.model import Form, Question, Survey, Text
 __all__ = [
     "Code",
     "WideColumn",
+    "WideLayout",
     "number",
     "own_words",
     "question_codes",
@@ -28,7 +29,6 @@ __all__ = [
     "time_point_label",
     "unit_of",
     "value_cells",
-    "wide_cells",
     "wide_columns",
 ]
 
@@ -165,23 +165,36 @@ def value_cells(question_type: str | None, value: Any) -> tuple[str, str, str]:
     return str(value), "", ""
 
 
-def wide_cells(columns: tuple[WideColumn, ...], answers: dict[str, Any]) -> list[str]:
-    """One wide row's answer cells; blank where a question was not asked or not answered."""
-    cells: list[str] = []
-    for column in columns:
-        value = answers.get(column.question)
-        if value is None:
-            cells.append("")
-        elif column.kind == "checked":
-            cells.append("1" if isinstance(value, list) and column.option in value else "0")
-        elif column.kind == "category" and isinstance(value, dict):
-            cells.append(str(value.get("category") or ""))
-        elif column.kind == "metres" and isinstance(value, dict):
-            cells.append(number(value.get("metres")))
-        elif isinstance(value, bool):
-            cells.append("1" if value else "0")
-        elif isinstance(value, float):
-            cells.append(number(value))
-        else:
-            cells.append(str(value))
-    return cells
+class WideLayout:
+    """The wide columns indexed by question: a row fills only its answered questions' cells
+    (a check-in answers one form, a few of the survey's many columns)."""
+
+    def __init__(self, columns: tuple[WideColumn, ...]) -> None:
+        self._width = len(columns)
+        self._by_question: dict[str, list[tuple[int, WideColumn]]] = {}
+        for index, column in enumerate(columns):
+            self._by_question.setdefault(column.question, []).append((index, column))
+
+    def cells(self, answers: dict[str, Any]) -> list[str]:
+        """One wide row's answer cells; blank where a question was not asked or not answered."""
+        cells = [""] * self._width
+        for question, value in answers.items():
+            if value is None:
+                continue
+            for index, column in self._by_question.get(question, ()):
+                cells[index] = _cell(column, value)
+        return cells
+
+
+def _cell(column: WideColumn, value: Any) -> str:
+    if column.kind == "checked":
+        return "1" if isinstance(value, list) and column.option in value else "0"
+    if column.kind == "category" and isinstance(value, dict):
+        return str(value.get("category") or "")
+    if column.kind == "metres" and isinstance(value, dict):
+        return number(value.get("metres"))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return number(value)
+    return str(value)
