@@ -38,6 +38,7 @@ from bot.nurse.checkin_now import bring_checkin_forward
 from bot.nurse.desk import CardDesk
 from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
 from bot.nurse.language import NurseLanguages
+from bot.nurse.notes import tidy_note
 from bot.nurse.nurse_texts import nurse_language, t
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovered import recovered_flags, recovery_note
@@ -312,7 +313,7 @@ class NurseService:
         """Close one flag (``followup flag resolve``) with an outcome, a note, or both."""
         if not (verdict := await self.authorize(nurse, "resolve", flag_id)):
             return ActionResult(False, verdict.text(nurse.language))
-        note = " ".join(note.split()) if note else None
+        note = tidy_note(note)
         if outcome is not None and outcome not in cards.OUTCOMES:
             choices = ", ".join(cards.OUTCOMES)
             return ActionResult(False, f"Unknown outcome {outcome!r} (use {choices}).")
@@ -423,7 +424,7 @@ class NurseService:
         the recovery as its reason (and the nurse's note, if any)."""
         if not (verdict := await self.authorize(nurse, "resolve.recovered")):
             return ActionResult(False, verdict.text(nurse.language))
-        note = " ".join(note.split()) if note else None
+        note = tidy_note(note)
         if note and len(note) > MAX_NOTE_CHARS:
             return ActionResult(
                 False, f"The note is too long (at most {MAX_NOTE_CHARS} characters)."
