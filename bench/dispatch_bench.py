@@ -17,7 +17,8 @@ Usage::
    core inserts; then the time of dispatcher ticks with an instant transport, on SQLite and,
    if reachable, PostgreSQL (``--postgres-url`` or ``FOLLOWUP_TEST_POSTGRES_URL``).
 
-The table is printed and written to ``--output`` (default ``bench/results.md``). This is a
+The table is printed, and written to a file only with ``--output``/``--out`` (the tracked
+``bench/results.md`` is updated on purpose: ``--out bench/results.md``). This is a
 benchmark, not a test: nothing here asserts.
 """
 
@@ -456,7 +457,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-tick", action="store_true")
-    parser.add_argument("--output", type=Path, default=Path(__file__).with_name("results.md"))
+    parser.add_argument(
+        "--output",
+        "--out",
+        type=Path,
+        default=None,
+        help="also write the table here (bench/results.md is the tracked record: only on purpose)",
+    )
     return parser.parse_args(argv)  # fmt: skip
 
 
@@ -485,7 +492,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = asyncio.run(run(args))
     report = render(rows)
     print(report)
-    args.output.write_text(report, encoding="utf-8")
+    if args.output is not None:
+        args.output.write_text(report, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@
 Interactive by default: you are the patient, in the terminal. ``--auto`` runs a synthetic
 cohort through a year of check-ins and prints a summary; so does a plain ``followup demo``
 whose standard input is not a terminal (CI, ``make start`` in a pipeline).
+
+Without ``--data`` the database lives in a new temporary folder, removed when the demo ends.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +24,7 @@ from bot.demo.session import DemoError, database_file
 __all__ = ["demo"]
 
 NOT_A_TERMINAL = "Standard input is not a terminal: running `followup demo --auto` instead."
+REMOVED = "The demo database was temporary and is now removed (keep one with --data FOLDER)."
 
 
 @click.command("demo")
@@ -36,7 +40,7 @@ NOT_A_TERMINAL = "Standard input is not a terminal: running `followup demo --aut
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the demo database (default: a new temporary folder).",
+    help="Folder for the demo database, kept (default: a temporary folder, removed at the end).",
 )
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed for --auto.")
 @click.option(
@@ -67,4 +71,9 @@ def demo(
     except DemoError as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:
-        click.echo(f"\nStopped. Database: {database_file(folder)}")
+        click.echo("\nStopped." + (f" Database: {database_file(folder)}" if data_dir else ""))
+    finally:
+        if data_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if data_dir is None:
+        click.echo(REMOVED)

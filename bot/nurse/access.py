@@ -3,7 +3,8 @@
 Group membership is asked of the messaging platform through :class:`NurseDirectory`
 (Telegram's ``getChatMember``). A "yes" is remembered for a few minutes so a busy card does
 not cost a lookup per tap; a "no" is never remembered, so a nurse just added to the group
-can act at once.
+can act at once. A lookup that fails (Telegram unreachable, a timeout) raises
+:class:`MembershipUnknown`: the caller refuses with "try again", not "only nurses".
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.nurse.texts import NT, language_of_code
 from bot.services.transport import DeliveryError
+from surveys.model import Text
 
-__all__ = ["Nurse", "NurseAccess", "NurseDirectory"]
+__all__ = ["MembershipUnknown", "Nurse", "NurseAccess", "NurseDirectory", "Verdict"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,25 @@ class Nurse:
         return " ".join(self.name.split())[:120] or self.actor
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether an action is allowed; false (with the refusal to show) when it is not."""
+
+    allowed: bool
+    refusal: Text = NT.refused
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def text(self, language: str | None) -> str:
+        """The refusal in ``language`` (ours or a Telegram ``language_code``; else English)."""
+        return self.refusal.get(language_of_code(language) or "en")
+
+
+class MembershipUnknown(Exception):
+    """The nurse group's membership could not be looked up (an error or a timeout)."""
+
+
 class NurseDirectory(Protocol):
     """What the messaging platform tells about group members."""
 
@@ -77,6 +99,7 @@ class NurseAccess:
         self._members: dict[int, dt.datetime] = {}
 
     async def is_nurse(self, user_id: int) -> bool:
+        """Whether ``user_id`` is a nurse; :class:`MembershipUnknown` if it cannot be told."""
         if user_id in self._user_ids:
             return True
         if self._chat_id is None or self._directory is None:
@@ -87,9 +110,9 @@ class NurseAccess:
             return True
         try:
             member = await self._directory.is_member(self._chat_id, user_id)
-        except DeliveryError as exc:
+        except (DeliveryError, TimeoutError) as exc:
             log.warning("nurse group membership unknown for user %s: %s", user_id, exc)
-            return False
+            raise MembershipUnknown(type(exc).__name__) from exc
         if member:
             self._members[user_id] = now + self._remember
         else:

@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.nurse import cards
 from bot.nurse.access import Nurse
 from bot.nurse.card_view import CardView, load_card_view
+from bot.nurse.notes import tidy_note
 from bot.nurse.nurse_texts import NurseLanguage, t
 from bot.services.replies import Edit, Outgoing
 from bot.services.transport import Blocked, DeliveryError, RetryLater, Transient, Transport
@@ -275,7 +276,7 @@ class CardDesk:
         now = self._clock.now()
         lang = self._lang
         if action == "res":
-            note = " ".join(note.split()) if note else None
+            note = tidy_note(note)
             if outcome is not None and outcome not in cards.OUTCOMES:
                 return CardAction(False, f"Unknown outcome {outcome!r} "
                                          f"(use {', '.join(cards.OUTCOMES)}).")  # fmt: skip

@@ -83,8 +83,8 @@ class EnrolDialogue:
     async def start(self, chat_id: int, nurse: Nurse) -> list[Say]:
         """``/enroll``: (re)start the dialogue and ask for the reference code (nurses only)."""
         language = await self._languages.of(nurse)
-        if not await self._service.authorize(nurse, "command:enroll"):
-            return [Say(NT.refused.get(language))]
+        if not (verdict := await self._service.authorize(nurse, "command:enroll")):
+            return [Say(verdict.refusal.get(language))]
         await self._save(chat_id, nurse, "ref", {})
         return [Say(NT.enrol_start.get(language), remove_keyboard=True)]
 

@@ -32,12 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.nurse import cards
 from bot.nurse._loading import load_cohort, load_patient
-from bot.nurse.access import Nurse, NurseAccess, NurseDirectory
+from bot.nurse.access import MembershipUnknown, Nurse, NurseAccess, NurseDirectory, Verdict
 from bot.nurse.chart import chart_data, render_chart
 from bot.nurse.checkin_now import bring_checkin_forward
 from bot.nurse.desk import CardDesk
 from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
 from bot.nurse.language import NurseLanguages
+from bot.nurse.notes import tidy_note
 from bot.nurse.nurse_texts import nurse_language, t
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovered import recovered_flags, recovery_note
@@ -72,7 +73,6 @@ NURSE_KIND: Final = "n"  # callback kind of nurse buttons; patients' kinds are o
 CARD_LEVELS: Final = ("red", "amber")
 UNRESOLVED: Final = ("open", "acknowledged")
 MAX_NOTE_CHARS: Final = 500
-REFUSED = NT.refused
 INVALID_BUTTON = "This button is no longer valid."
 
 
@@ -164,26 +164,36 @@ class NurseService:
     # ------------------------------------------------------------------ access
 
     async def is_nurse(self, user_id: int) -> bool:
+        """Whether ``user_id`` is a nurse; :class:`MembershipUnknown` if it cannot be told."""
         return await self._access.is_nurse(user_id)
 
-    async def authorize(self, user: Nurse, what: str, flag_id: int | None = None) -> bool:
-        """Whether ``user`` may do ``what``; a refusal is audited. CLI users are trusted."""
-        if user.user_id is None or await self._access.is_nurse(user.user_id):
-            return True
-        security_log.warning("refused %s to non-nurse user %s", what, user.user_id)
+    async def authorize(self, user: Nurse, what: str, flag_id: int | None = None) -> Verdict:
+        """Whether ``user`` may do ``what``; a refusal is audited. CLI users are trusted.
+
+        A membership lookup that fails is refused too (asking to try again), audited with
+        ``reason: membership_unknown``.
+        """
+        if user.user_id is None:
+            return Verdict(True)
+        detail: dict[str, Any] = {"what": what}
+        try:
+            if await self._access.is_nurse(user.user_id):
+                return Verdict(True)
+            verdict = Verdict(False)
+        except MembershipUnknown:
+            verdict = Verdict(False, NT.membership_unknown)
+            detail["reason"] = "membership_unknown"
+        security_log.warning("refused %s to user %s", what, user.user_id)
         async with self._sessions.begin() as session:
             await record_audit(
                 session, at=self._clock.now(), actor=user.actor, action="nurse.refused",
                 entity="flag" if flag_id is not None else "command", entity_id=flag_id,
-                detail={"what": what},
+                detail=detail,
             )  # fmt: skip
-        return False
+        return verdict
 
     def ward_today(self) -> dt.date:
         return self._clock.now().astimezone(self._zone).date()
-
-    def refusal(self, language: str | None) -> str:
-        return REFUSED.get("zh-Hans" if language and language.startswith("zh") else "en")
 
     # ------------------------------------------------------------------ cards
 
@@ -271,8 +281,8 @@ class NurseService:
         self, flag_id: int, nurse: Nurse, *, pressed: tuple[int, int] | None = None
     ) -> ActionResult:
         """Mark one open flag as seen by ``nurse`` (``followup flag ack``); its card shows it."""
-        if not await self.authorize(nurse, "acknowledge", flag_id):
-            return ActionResult(False, self.refusal(nurse.language))
+        if not (verdict := await self.authorize(nurse, "acknowledge", flag_id)):
+            return ActionResult(False, verdict.text(nurse.language))
         now = self._clock.now()
         async with self._sessions.begin() as session:
             flag = await get_flag(session, flag_id)
@@ -301,9 +311,9 @@ class NurseService:
         pressed: tuple[int, int] | None = None,
     ) -> ActionResult:
         """Close one flag (``followup flag resolve``) with an outcome, a note, or both."""
-        if not await self.authorize(nurse, "resolve", flag_id):
-            return ActionResult(False, self.refusal(nurse.language))
-        note = " ".join(note.split()) if note else None
+        if not (verdict := await self.authorize(nurse, "resolve", flag_id)):
+            return ActionResult(False, verdict.text(nurse.language))
+        note = tidy_note(note)
         if outcome is not None and outcome not in cards.OUTCOMES:
             choices = ", ".join(cards.OUTCOMES)
             return ActionResult(False, f"Unknown outcome {outcome!r} (use {choices}).")
@@ -375,8 +385,8 @@ class NurseService:
             return INVALID_BUTTON
         card_id, action = data.checkin_id, data.value
         pressed = (chat_id, message_id)
-        if not await self.authorize(nurse, f"button:{action}", card_id):
-            return self.refusal(nurse.language)
+        if not (verdict := await self.authorize(nurse, f"button:{action}", card_id)):
+            return verdict.text(nurse.language)
         if action == "recov":
             return (await self.resolve_recovered(nurse)).message
         if action == "ack":
@@ -403,8 +413,8 @@ class NurseService:
         card_id = await self._desk.card_asking_note(*replied)
         if card_id is None:
             return None
-        if not await self.authorize(nurse, "resolve", card_id):
-            return ActionResult(False, self.refusal(nurse.language))
+        if not (verdict := await self.authorize(nurse, "resolve", card_id)):
+            return ActionResult(False, verdict.text(nurse.language))
         result = await self._desk.act(card_id, nurse, "res", note=note, pressed=replied)
         flag = result.flags[0] if result.flags else None
         return ActionResult(result.ok, result.message, flag)
@@ -412,9 +422,9 @@ class NurseService:
     async def resolve_recovered(self, nurse: Nurse, note: str | None = None) -> ActionResult:
         """Resolve every unresolved flag whose answer has since recovered, each audited, with
         the recovery as its reason (and the nurse's note, if any)."""
-        if not await self.authorize(nurse, "resolve.recovered"):
-            return ActionResult(False, self.refusal(nurse.language))
-        note = " ".join(note.split()) if note else None
+        if not (verdict := await self.authorize(nurse, "resolve.recovered")):
+            return ActionResult(False, verdict.text(nurse.language))
+        note = tidy_note(note)
         if note and len(note) > MAX_NOTE_CHARS:
             return ActionResult(
                 False, f"The note is too long (at most {MAX_NOTE_CHARS} characters)."
@@ -463,8 +473,8 @@ class NurseService:
     async def show_flags(self, chat_id: int, nurse: Nurse) -> None:
         """Send the open-flag list with a button per flag to ``chat_id``."""
         language = await self._languages.of(nurse)
-        if not await self.authorize(nurse, "command:flags"):
-            await self._say(chat_id, NT.refused.get(language))
+        if not (verdict := await self.authorize(nurse, "command:flags")):
+            await self._say(chat_id, verdict.refusal.get(language))
             return
         flags = await self.open_flags()
         text = cards.flag_list_text(NT.open_flags.get(language), flags, self._clock.now(),
@@ -491,8 +501,8 @@ class NurseService:
 
     async def show_patient(self, chat_id: int, nurse: Nurse, ref: str) -> None:
         language = await self._languages.of(nurse)
-        if not await self.authorize(nurse, "command:patient"):
-            await self._say(chat_id, NT.refused.get(language))
+        if not (verdict := await self.authorize(nurse, "command:patient")):
+            await self._say(chat_id, verdict.refusal.get(language))
             return
         if not ref.strip():
             await self._say(chat_id, NT.patient_usage.get(language))
@@ -528,8 +538,8 @@ class NurseService:
 
         The scheduler sends it (quiet hours still apply); its window and reminders stay.
         """
-        if not await self.authorize(nurse, "checkin.now"):
-            return ActionResult(False, NT.refused.get(language))
+        if not (verdict := await self.authorize(nurse, "checkin.now")):
+            return ActionResult(False, verdict.refusal.get(language))
         done, message = await bring_checkin_forward(
             self._sessions, self._clock, nurse, ref, language
         )
@@ -540,8 +550,8 @@ class NurseService:
     async def checkin_now(self, chat_id: int, nurse: Nurse, ref: str) -> None:
         """``/checkin CODE``: as :meth:`send_checkin_now`, answered in ``chat_id``."""
         language = await self._languages.of(nurse)
-        if not await self.authorize(nurse, "command:checkin"):
-            await self._say(chat_id, NT.refused.get(language))
+        if not (verdict := await self.authorize(nurse, "command:checkin")):
+            await self._say(chat_id, verdict.refusal.get(language))
             return
         if not ref.strip():
             await self._say(chat_id, NT.checkin_usage.get(language))

@@ -35,6 +35,10 @@ class NT:
     """The nurse-side catalogue."""
 
     refused = Text("Only ward nurses can do this.", "只有病房护士可以使用这个功能。")
+    membership_unknown = Text(
+        "Could not check that you are a ward nurse; try again.",
+        "暂时无法确认您是病房护士，请再试一次。",
+    )
 
     # /language
     language_usage = Text(

@@ -96,8 +96,8 @@ class NurseDialogueHandlers:
         assert message is not None
         nurse = nurse_of(update)
         current = await self._service.languages.of(nurse)
-        if not await self._service.authorize(nurse, "command:language"):
-            await _say(message, [Say(NT.refused.get(current))])
+        if not (verdict := await self._service.authorize(nurse, "command:language")):
+            await _say(message, [Say(verdict.refusal.get(current))])
             return
         chosen = await self._service.languages.choose(nurse, " ".join(context.args or ()))
         if chosen is None:

@@ -47,8 +47,8 @@ class WebLinkHandlers:
         name = user.full_name or user.username or str(user.id)
         nurse = Nurse(name=name, user_id=user.id, language=user.language_code)
         try:
-            if not await self._service.authorize(nurse, "command:web"):
-                await message.reply_text(self._service.refusal(user.language_code))
+            if not (verdict := await self._service.authorize(nurse, "command:web")):
+                await message.reply_text(verdict.text(user.language_code))
                 return
             if chat.type != "private":
                 await message.reply_text(PRIVATE_ONLY[index])

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.services.conversation._core import (
     Chat,
     Context,
@@ -42,6 +46,7 @@ class Onboarding:
             ctx = await core.context(session, chat, now)
             if ctx is not None:
                 if token and await self._invite_of_someone_else(ctx, token.strip()):
+                    await _audit_refused(session, chat, now, "other_patient")
                     reply.say(T.chat_taken.get(ctx.language))
                     return reply
                 await self.flow.show(ctx, reply)
@@ -53,6 +58,7 @@ class Onboarding:
             outcome = await redeem_invite(session, token.strip(), now)
             if isinstance(outcome, InviteRefused):
                 security_log.info("invite refused: %s (chat %s)", outcome.reason, chat.chat_id)
+                await _audit_refused(session, chat, now, outcome.reason)
                 refusal = {"unknown": T.invite_unknown, "expired": T.invite_expired,
                            "used": T.invite_used}[outcome.reason]  # fmt: skip
                 reply.say(refusal.get(language))
@@ -172,3 +178,11 @@ class Onboarding:
         """Whether ``token`` is an invite for another patient (looked at, not used)."""
         enrolment_id = await invite_enrolment(ctx.session, token)
         return enrolment_id is not None and enrolment_id != ctx.enrolment.id
+
+
+async def _audit_refused(session: AsyncSession, chat: Chat, now: dt.datetime, reason: str) -> None:
+    """Every refused invite is audited: who tried (the chat) and why, never the token."""
+    await record_audit(
+        session, at=now, actor=f"chat:{chat.chat_id}", action="invite.refused",
+        entity="chat", entity_id=chat.chat_id, detail={"reason": reason},
+    )  # fmt: skip

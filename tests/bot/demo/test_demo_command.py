@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import root
@@ -48,3 +50,21 @@ def test_demo_refuses_a_folder_that_already_holds_a_demo_database(
         f"Error: {tmp_path / 'followup-demo.db'} already exists: the demo starts from an empty "
         "database, so choose another --data folder or delete that file\n"
     )
+
+
+def test_a_demo_without_data_removes_its_temporary_folder(
+    tmp_path: Path, base_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    result = CliRunner().invoke(
+        root, ["demo", "--auto", "--patients", "1"], obj=CliApp(base_settings)
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[-2].startswith(f"Database: {tmp_path / 'followup-demo-'}")
+    assert lines[-1] == (
+        "The demo database was temporary and is now removed (keep one with --data FOLDER)."
+    )
+    assert list(tmp_path.iterdir()) == []

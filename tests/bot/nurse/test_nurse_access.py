@@ -121,3 +121,43 @@ async def test_a_forged_or_replayed_button_is_refused_and_audited(
         (f"tg:{ANNA}", str(GROUP), {"reason": "bad signature"}),
         (f"tg:{ANNA}", str(ANNA), {"reason": "bad signature"}),
     ]
+
+
+async def test_a_failed_membership_lookup_is_a_refusal_to_try_again(
+    nurse_harness: NurseHarness,
+) -> None:
+    h = nurse_harness
+    h.sandbox.faults.add("getChatMember", "500", chat_id=GROUP, times=1)
+    await h.sandbox.send_command(BOB, "flags")
+    reply = await h.next_message(BOB)
+    assert reply.text == "Could not check that you are a ward nurse; try again."
+    [event] = await h.audit("nurse.refused")
+    assert (event.actor, event.entity, event.detail) == (
+        f"tg:{BOB}", "command", {"what": "command:flags", "reason": "membership_unknown"},
+    )  # fmt: skip
+
+    await h.sandbox.send_command(BOB, "flags")  # the lookup works again: so does the nurse
+    assert (await h.next_message(BOB)).text.startswith("Open flags")
+
+
+async def test_a_failed_membership_lookup_is_refused_in_the_nurses_language(
+    nurse_harness: NurseHarness,
+) -> None:
+    h = nurse_harness
+    h.sandbox.create_private_chat(201, "梅", language_code="zh-hans")
+    h.sandbox.faults.add("getChatMember", "500", times=1)
+    await h.sandbox.send_command(201, "flags")
+    assert (await h.next_message(201)).text == "暂时无法确认您是病房护士，请再试一次。"
+
+
+async def test_a_failed_lookup_on_a_card_button_changes_nothing(
+    nurse_harness: NurseHarness,
+) -> None:
+    h = nurse_harness
+    await h.raise_flags({"red_flags": ["wound"]})
+    h.sandbox.faults.add("getChatMember", "500", times=1)
+    result = await h.service.acknowledge(1, Nurse("Bob", BOB, language="en"))
+    assert (result.ok, result.message) == (
+        False, "Could not check that you are a ward nurse; try again.",
+    )  # fmt: skip
+    assert (await h.flag(1)).status == "open"
