@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
@@ -34,6 +35,7 @@ from bot.scheduling import (
 from bot.services.conversation import ConversationService
 from bot.settings import Settings
 from bot.telegram.handlers import PatientHandlers, error_handler
+from bot.telegram.inbox import InboxProcessor, InboxRequest, UpdateInbox
 from bot.telegram.nurse_handlers import (
     NurseHandlers,
     TelegramNurseDirectory,
@@ -42,7 +44,6 @@ from bot.telegram.nurse_handlers import (
 )
 from bot.telegram.rate_limiter import ReplyFirstLimiter
 from bot.telegram.transport import TelegramTransport
-from bot.telegram.update_order import ChatOrderedProcessor
 from storage.db import create_engine, ensure_schema_current, session_factory
 from storage.locks import leadership
 from surveys.loader import load_default_survey, load_survey
@@ -132,19 +133,23 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     settings = services.settings
     if settings.bot_token is None:
         raise ValueError("FOLLOWUP_BOT_TOKEN is not set")
-    # Updates of different chats at once, each chat's in order; its generic type changes
-    # with the rate limiter.
-    builder: Any = ApplicationBuilder().concurrent_updates(ChatOrderedProcessor())
+    # Updates of different chats at once, each chat's in order, each polled update stored
+    # before it is confirmed and marked once handled; its generic type changes with the
+    # rate limiter.
+    inbox = UpdateInbox(services.sessions, services.clock)
+    builder: Any = ApplicationBuilder().concurrent_updates(InboxProcessor(inbox))
     if throttle:
         builder = builder.rate_limiter(ReplyFirstLimiter(max(1, math.floor(settings.send_rate))))
     if settings.proxy_url is not None:  # HTTP(S) or SOCKS5, for every Bot API call
-        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
+        builder = builder.proxy(settings.proxy_url)
+    polling = HTTPXRequest(connection_pool_size=1, proxy=settings.proxy_url)
+    builder = builder.get_updates_request(InboxRequest(polling, inbox))
     application: AnyApplication = (
         builder.token(settings.bot_token.get_secret_value())
         .read_timeout(settings.send_timeout)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
-        .post_init(_on_start(services))
+        .post_init(_on_start(services, inbox))
         .post_shutdown(_on_stop(services))
         .build()
     )
@@ -209,9 +214,10 @@ class _LeaderOnly:
                 await self._nurse.sweep()
 
 
-def _on_start(services: Services) -> Any:
+def _on_start(services: Services, inbox: UpdateInbox) -> Any:
     async def on_start(application: AnyApplication) -> None:
         await ensure_schema_current(services.engine)
+        await inbox.replay(application)  # queued ahead of anything polled from now on
         bot = application.bot
         for language, commands in PATIENT_COMMANDS.items():
             await bot.set_my_commands(

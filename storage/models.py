@@ -34,6 +34,7 @@ __all__ = [
     "Checkin",
     "Enrolment",
     "Flag",
+    "InboxUpdate",
     "Invite",
     "NurseAccount",
     "NurseCard",
@@ -393,3 +394,18 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class InboxUpdate(Base):
+    """A Telegram update fetched by long polling, stored before the next fetch confirms it.
+
+    ``processed_at`` is set once the application has handled it; rows still without one at
+    start-up are replayed (handlers skip an update id they already handled).
+    """
+
+    __tablename__ = "inbox_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[dt.datetime]
+    payload: Mapped[dict[str, Any]]
+    processed_at: Mapped[dt.datetime | None] = mapped_column(index=True)

@@ -1,7 +1,8 @@
 """Periodic clean-up: processed update ids are kept only as long as Telegram may redeliver.
 
 Telegram keeps undelivered updates for 24 hours, so ids older than the retention period
-(``FOLLOWUP_UPDATE_RETENTION_DAYS``, two weeks by default) can never come back.
+(``FOLLOWUP_UPDATE_RETENTION_DAYS``, two weeks by default) can never come back. Polled updates
+kept in the inbox until handled are deleted once handled (their id stays in the list above).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from storage.inbox import forget_handled_updates
 from storage.updates import forget_updates_before
 
 __all__ = ["Housekeeping"]
@@ -28,9 +30,11 @@ class Housekeeping:
         self._retention = retention
 
     async def sweep(self) -> int:
-        """Forget processed update ids older than the retention period; how many."""
+        """Forget old processed update ids and handled inbox rows; how many rows in all."""
+        now = self._clock.now()
         async with self._sessions.begin() as session:
-            forgotten = await forget_updates_before(session, self._clock.now() - self._retention)
-        if forgotten:
-            log.info("forgot %s processed update ids", forgotten)
-        return forgotten
+            forgotten = await forget_updates_before(session, now - self._retention)
+            handled = await forget_handled_updates(session)
+        if forgotten or handled:
+            log.info("forgot %s processed update ids, %s handled inbox updates", forgotten, handled)
+        return forgotten + handled

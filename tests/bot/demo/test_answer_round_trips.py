@@ -32,6 +32,9 @@ FLAGS = "SELECT flag.id"
 NEXT_DUE = "SELECT min(checkin.due_at)"
 CARD = "UPDATE nurse_card SET version"  # a completed check-in's card shows the final answers
 DIALOGUE = "SELECT nurse_dialogue"  # typed text may answer a nurse's /enroll dialogue
+INBOX = "INSERT INTO inbox_update"  # the intake stores each polled update before handling it
+INTAKE = ("INSERT INTO inbox_update", "UPDATE inbox_update")  # counted apart: the mark
+# "handled" runs after the reply, so it may fall into the next step
 
 Step = Callable[[DemoSession], Awaitable[None]]
 
@@ -81,9 +84,11 @@ async def test_each_answer_runs_only_the_statements_it_needs(
         await demo.press(CHAT, "OK, I agree")
         await demo.press(CHAT, "English")
         seen: list[str] = []
+        stored: list[str] = []
 
         def record(*args: Any) -> None:
-            seen.append(" ".join(args[2].split()))
+            statement = " ".join(args[2].split())
+            (stored if statement.startswith(INTAKE) else seen).append(statement)
 
         event.listen(demo.services.engine.sync_engine, "before_cursor_execute", record)
         ran = []
@@ -97,6 +102,7 @@ async def test_each_answer_runs_only_the_statements_it_needs(
             await step(demo)
             ran.append(list(seen))
 
+    assert sum(s.startswith(INBOX) for s in stored) == len(BASELINE + DAY_ONE)
     expected = [statements for _, statements in BASELINE + DAY_ONE]
     assert [len(statements) for statements in ran] == [len(e) for e in expected]
     for statements, prefixes in zip(ran, expected, strict=True):

@@ -1,0 +1,59 @@
+"""Polled Telegram updates kept until handled, so an update in flight survives a crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+__all__ = ["forget_handled_updates", "mark_update_handled", "store_updates", "unhandled_updates"]
+
+_TABLE = cast("Table", InboxUpdate.__table__)
+
+
+async def store_updates(
+    session: AsyncSession, payloads: Sequence[dict[str, Any]], now: dt.datetime
+) -> None:
+    """Keep each update (its Bot API JSON); one fetched again is kept once, as first stored."""
+    rows = [
+        {"update_id": int(payload["update_id"]), "received_at": now, "payload": payload}
+        for payload in payloads
+    ]
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(_TABLE).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
+    )
+
+
+async def mark_update_handled(session: AsyncSession, update_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.processed_at.is_(None))
+        .values(processed_at=now)
+    )
+
+
+async def unhandled_updates(session: AsyncSession) -> list[dict[str, Any]]:
+    """The stored updates not yet handled, oldest first (Telegram numbers them in order)."""
+    result = await session.scalars(
+        select(InboxUpdate.payload)
+        .where(InboxUpdate.processed_at.is_(None))
+        .order_by(InboxUpdate.update_id)
+    )
+    return list(result)
+
+
+async def forget_handled_updates(session: AsyncSession) -> int:
+    """Delete the handled rows (``processed_update`` keeps their ids); how many."""
+    result = await session.execute(delete(InboxUpdate).where(InboxUpdate.processed_at.is_not(None)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
