@@ -69,8 +69,7 @@ async def test_natural_replies_are_read_and_the_patients_words_kept(harness: Har
     await h.sandbox.send_text(CHAT, "left and right")
     question = await h.next_message(CHAT, "Chosen so far")  # one message: the hint, the question
     assert (question.text or "").startswith(
-        "Chosen so far: Left leg, Right leg. You can add more, or tap “Done” if that is all."
-        "\n\n4/"
+        "Chosen so far: Left leg, Right leg. You can add more, or tap “Done” if that is all.\n\n4/"
     )
     labels = [b.label for row in question.buttons for b in row]
     assert labels[:3] == ["✅ Left leg", "✅ Right leg", "▫️ Both legs"]
