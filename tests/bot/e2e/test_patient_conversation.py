@@ -109,7 +109,10 @@ async def test_forged_or_foreign_button_payload_does_nothing(harness: Harness) -
     await h.sandbox.send_command(6002, "start")
     other = await h.next_message(6002, "invite link")
     await h.sandbox.press_callback_data(6002, other.message_id, payload)
-    await h.sandbox.send_command(CHAT, "help")  # a later update: the bot has seen both taps
+    # later updates in each chat (chats are handled side by side, each in order)
+    await h.sandbox.send_command(6002, "help")
+    await h.next_message(6002, "invite link")
+    await h.sandbox.send_command(CHAT, "help")
     await h.next_message(CHAT, "/stop")
 
     refusals = [a.text for a in h.sandbox.transcript(CHAT).callback_answers][-1:]

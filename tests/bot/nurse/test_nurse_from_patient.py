@@ -61,7 +61,13 @@ async def test_a_red_flag_answer_is_carded_in_the_nurse_group_at_once(
         "Raised 03 Mar 09:00"
     )
     await h.sandbox.press_button(GROUP, "Acknowledge", user_id=ANNA)
-    assert (await h.next_message(GROUP)).text == (
-        card.text + "\n✅ Acknowledged by Anna Lee, 03 Mar 09:00"
+    # by now the card also lists the answer stored with Done
+    shown = (card.text or "").replace(
+        "\n\nRaised",
+        "\n• Red-flag symptoms: New weakness in a leg or foot, a dragging foot, "
+        "or a fall\n\nRaised",
     )
+    assert (
+        await h.next_message(GROUP)
+    ).text == shown + "\n✅ Acknowledged by Anna Lee, 03 Mar 09:00"
     assert h.sandbox.violations == ()

@@ -91,7 +91,8 @@ def test_erase_removes_health_data_and_the_chat_link_and_keeps_a_stub(
     listed = json.loads(invoke("patients", "--json", clock=FakeClock(NOW)).stdout)
     assert listed == [
         {"ref": "P-001", "language": "en", "timezone": "Asia/Shanghai", "linked": False,
-         "status": "erased", "surgery_date": None, "day_post_op": None, "next_checkin": None}
+         "status": "erased", "surgery_date": None, "day_post_op": None, "state": "erased",
+         "last_checkin": None, "next_checkin": None}
     ]  # fmt: skip
     assert_one_line_error(
         invoke("patient", "erase", "P-001", "--by", "x", "--yes"), 2,
