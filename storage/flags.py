@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,13 +16,11 @@ from storage.records import FlagRecord
 
 __all__ = [
     "LEVEL_ORDER",
-    "claim_card",
     "flags_by_dedupe_key",
     "get_flag",
     "has_unresolved_flag",
     "list_flags",
     "raise_flag",
-    "release_card",
     "set_flag",
 ]
 
@@ -133,32 +131,6 @@ async def set_flag(
     if changed and touch_card:
         await touch_card_of_flag(session, flag_id)
     return changed
-
-
-async def claim_card(
-    session: AsyncSession, flag_id: int, *, now: dt.datetime, lease: dt.timedelta
-) -> bool:
-    """Claim the right to post a flag's card (one process wins).
-
-    ``notified_at`` is set before sending; a claim whose card never got a message id and
-    is older than ``lease`` (the sender died) may be claimed again.
-    """
-    stale = and_(Flag.card_message_id.is_(None), Flag.notified_at < now - lease)
-    result = await session.execute(
-        update(Flag)
-        .where(Flag.id == flag_id, or_(Flag.notified_at.is_(None), stale))
-        .values(notified_at=now)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def release_card(session: AsyncSession, flag_id: int) -> None:
-    """Give a card claim back after a failed send, so the next sweep tries again."""
-    await session.execute(
-        update(Flag)
-        .where(Flag.id == flag_id, Flag.card_message_id.is_(None))
-        .values(notified_at=None)
-    )
 
 
 async def has_unresolved_flag(session: AsyncSession, patient_id: int, rule_id: str) -> bool:
