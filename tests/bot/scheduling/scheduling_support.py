@@ -119,7 +119,11 @@ def make_dispatcher(
     sleeps: list[float] | None = None,
     **policy: Any,
 ) -> Dispatcher:
-    """A dispatcher that never really waits; ``sleeps`` collects the waits it asked for."""
+    """A dispatcher that never really waits; ``sleeps`` collects the waits it asked for.
+
+    Its monotonic clock stands still, so a slow machine never spends a run's time budget
+    or a claim's deadline (tests of those pass their own clock to ``Dispatcher``).
+    """
 
     async def sleep(seconds: float) -> None:
         if sleeps is not None:
@@ -129,7 +133,7 @@ def make_dispatcher(
     return Dispatcher(
         sessions, survey, settings, clock, transport, conversation,
         instance=instance, policy=DispatchPolicy(**policy), pacer=Pacer.unlimited(sleep),
-        sleep=sleep,
+        sleep=sleep, monotonic=lambda: 0.0,
     )  # fmt: skip
 
 
