@@ -14,10 +14,10 @@ from typing import Any, Final, Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
 from bot.nurse.card_view import AnswerView, CardView
-from bot.nurse.nurse_texts import NurseLanguage, t
+from bot.nurse.texts import t
 from bot.services.replies import Button, Keyboard
 from storage.records import FlagRecord
-from surveys.model import Question, Survey
+from surveys.model import Language, Question, Survey
 
 __all__ = [
     "ACTIONS",
@@ -50,14 +50,14 @@ MAX_NOTE_CHARS: Final = 3000
 LIST_LIMIT: Final = 30
 
 
-def _when(at: dt.datetime, zone: ZoneInfo, lang: NurseLanguage = "en") -> str:
+def _when(at: dt.datetime, zone: ZoneInfo, lang: Language = "en") -> str:
     local = at.astimezone(zone)
     if lang == "zh-Hans":
         return f"{local.month}月{local.day}日 {local:%H:%M}"
     return local.strftime("%d %b %H:%M")
 
 
-def _colon(lang: NurseLanguage) -> str:
+def _colon(lang: Language) -> str:
     return "：" if lang == "zh-Hans" else ": "
 
 
@@ -75,7 +75,7 @@ def _clip(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def value_words(survey: Survey, question: Question | None, value: Any, lang: NurseLanguage) -> str:
+def value_words(survey: Survey, question: Question | None, value: Any, lang: Language) -> str:
     """An answer value in words: option labels, walking category, yes/no, the number."""
     if value is None:
         return t("skipped", lang)
@@ -94,7 +94,7 @@ def value_words(survey: Survey, question: Question | None, value: Any, lang: Nur
     return _clip(str(value))
 
 
-def question_name(question_id: str, lang: NurseLanguage) -> str:
+def question_name(question_id: str, lang: Language) -> str:
     return t(f"q.{question_id}", lang, default=question_id.replace("_", " "))
 
 
@@ -107,12 +107,12 @@ def _rank(survey: Survey, value: Any) -> int | None:
     return None
 
 
-def _when_day(day: int | None, lang: NurseLanguage) -> str:
+def _when_day(day: int | None, lang: Language) -> str:
     return t("before surgery", lang) if day is None else t("on day {day}", lang, day=day)
 
 
 def answer_line(
-    survey: Survey, answer: AnswerView, lang: NurseLanguage, words: int = MAX_NOTE_CHARS
+    survey: Survey, answer: AnswerView, lang: Language, words: int = MAX_NOTE_CHARS
 ) -> str:
     """One answer and what it is compared with, saying against what.
 
@@ -175,7 +175,7 @@ def answer_line(
     return f"{name}{_colon(lang)}{shown}"
 
 
-def flag_reason(flag: FlagRecord, lang: NurseLanguage) -> str:
+def flag_reason(flag: FlagRecord, lang: Language) -> str:
     why = flag.evidence.get("why")
     if isinstance(why, Mapping) and why.get(lang):
         return str(why[lang])
@@ -184,7 +184,7 @@ def flag_reason(flag: FlagRecord, lang: NurseLanguage) -> str:
     return t(f"rule.{flag.rule_id}", lang, default=flag.rule_id.replace("_", " "))
 
 
-def _flag_lines(flag: FlagRecord, lang: NurseLanguage, words: int) -> list[str]:
+def _flag_lines(flag: FlagRecord, lang: Language, words: int) -> list[str]:
     evidence = flag.evidence
     line = f"{LEVEL_MARK.get(flag.level, '•')} {flag_reason(flag, lang)}"
     if flag.status == "resolved" and flag.resolved_by == "system":
@@ -215,7 +215,7 @@ def card_text(
     view: CardView,
     survey: Survey,
     zone: ZoneInfo,
-    lang: NurseLanguage = "en",
+    lang: Language = "en",
     *,
     mode: CardMode = "card",
     escalate_after: float | None = None,
@@ -238,7 +238,7 @@ def _card_text(
     view: CardView,
     survey: Survey,
     zone: ZoneInfo,
-    lang: NurseLanguage = "en",
+    lang: Language = "en",
     *,
     mode: CardMode = "card",
     escalate_after: float | None = None,
@@ -291,7 +291,7 @@ def _card_text(
 
 
 def card_keyboard(
-    view: CardView, payload: MakePayload, lang: NurseLanguage = "en", mode: CardMode = "card"
+    view: CardView, payload: MakePayload, lang: Language = "en", mode: CardMode = "card"
 ) -> Keyboard:
     """Buttons for the card's state: Acknowledge/Resolve, the outcomes, or Back."""
     if view.status == "resolved":
@@ -312,9 +312,7 @@ def card_keyboard(
     return ((button("Resolve", "res"),),)
 
 
-def _list_line(
-    flag: FlagRecord, now: dt.datetime, lang: NurseLanguage, recovered: str | None
-) -> str:
+def _list_line(flag: FlagRecord, now: dt.datetime, lang: Language, recovered: str | None) -> str:
     day = flag.evidence.get("day_post_op")
     where = " " + t("day {day}", lang, day=day) if isinstance(day, int) else ""
     state = (t("acknowledged by {who}", lang, who=flag.acknowledged_by)
@@ -328,7 +326,7 @@ def flag_list_text(
     title: str,
     flags: Sequence[FlagRecord],
     now: dt.datetime,
-    lang: NurseLanguage = "en",
+    lang: Language = "en",
     recovered: Mapping[int, str] | None = None,
 ) -> str:
     """A heading with counts by level, then one line per flag (red first, then oldest);

@@ -27,7 +27,7 @@ from bot.nurse import cards
 from bot.nurse.access import Nurse
 from bot.nurse.card_view import CardView, load_card_view
 from bot.nurse.notes import tidy_note
-from bot.nurse.nurse_texts import NurseLanguage, t
+from bot.nurse.texts import t
 from bot.services.replies import Edit, Outgoing
 from bot.services.transport import Blocked, DeliveryError, RetryLater, Transient, Transport
 from bot.settings import Settings
@@ -45,7 +45,7 @@ from storage.cards import (
 )
 from storage.flags import get_flag, set_flag
 from storage.records import FlagRecord
-from surveys.model import Survey
+from surveys.model import Language, Survey
 
 __all__ = ["CARD_LEASE", "CardAction", "CardDesk", "MakePayload"]
 
@@ -78,7 +78,7 @@ class CardDesk:
         clock: Clock,
         transport: Transport,
         payload: Callable[[int], MakePayload],
-        language: NurseLanguage = "en",
+        language: Language = "en",
     ) -> None:
         self._sessions = sessions
         self._survey = survey
@@ -86,13 +86,13 @@ class CardDesk:
         self._clock = clock
         self._transport = transport
         self._payload = payload
-        self._lang: NurseLanguage = language
+        self._lang: Language = language
         self._zone = ZoneInfo(settings.default_timezone)
         self._owner = f"{settings.instance_name[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = asyncio.Lock()  # one card send at a time in this process
 
     @property
-    def language(self) -> NurseLanguage:
+    def language(self) -> Language:
         return self._lang
 
     # ------------------------------------------------------------------ views

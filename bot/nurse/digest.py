@@ -14,12 +14,12 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nurse.cards import LEVEL_MARK, LEVEL_RANK, MakePayload, age, flag_reason
-from bot.nurse.nurse_texts import NurseLanguage, t
 from bot.nurse.recovered import recovered_flags, recovery_note
+from bot.nurse.texts import t
 from bot.services.replies import Button, Keyboard
 from storage.flags import list_flags
 from storage.records import FlagRecord
-from surveys.model import Survey
+from surveys.model import Language, Survey
 
 __all__ = ["PatientRow", "digest_counts", "digest_keyboard", "digest_rows", "digest_text"]
 
@@ -58,7 +58,7 @@ def _urgency(flag: FlagRecord) -> tuple[int, int, dt.datetime, int]:
 
 
 async def digest_rows(
-    session: AsyncSession, survey: Survey, now: dt.datetime, lang: NurseLanguage = "en"
+    session: AsyncSession, survey: Survey, now: dt.datetime, lang: Language = "en"
 ) -> list[PatientRow]:
     """Patients with unresolved flags: red first, then open before acknowledged, oldest first;
     patients whose every flag has recovered come last."""
@@ -82,7 +82,7 @@ def digest_counts(rows: Sequence[PatientRow]) -> dict[str, int]:
     return {level: sum(1 for f in flags if f.level == level) for level in LEVEL_MARK}
 
 
-def _line(row: PatientRow, now: dt.datetime, lang: NurseLanguage) -> str:
+def _line(row: PatientRow, now: dt.datetime, lang: Language) -> str:
     first = row.flags[0]
     day = first.evidence.get("day_post_op")
     where = " " + t("day {day}", lang, day=day) if isinstance(day, int) else ""
@@ -102,7 +102,7 @@ def _line(row: PatientRow, now: dt.datetime, lang: NurseLanguage) -> str:
 
 
 def digest_text(
-    rows: Sequence[PatientRow], date: dt.date, now: dt.datetime, lang: NurseLanguage = "en"
+    rows: Sequence[PatientRow], date: dt.date, now: dt.datetime, lang: Language = "en"
 ) -> str:
     counts = digest_counts(rows)
     patients = t("{n} patient" if len(rows) == 1 else "{n} patients", lang, n=len(rows))
@@ -117,7 +117,7 @@ def digest_text(
 
 
 def digest_keyboard(
-    rows: Sequence[PatientRow], payload: MakePayload, lang: NurseLanguage = "en"
+    rows: Sequence[PatientRow], payload: MakePayload, lang: Language = "en"
 ) -> Keyboard:
     """A button per patient with a card, opening the card of their most urgent flag; then
     one resolving every flag whose answer has recovered."""

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.nurse.cards import question_name, value_words
-from bot.nurse.nurse_texts import NurseLanguage, t
+from bot.nurse.texts import t
 from storage.models import Answer, Checkin, Flag
 from storage.records import FlagRecord
-from surveys.model import Survey
+from surveys.model import Language, Survey
 
 __all__ = ["Recovered", "recovered_flags", "recovery_note"]
 
@@ -89,7 +89,7 @@ async def _recovered(session: AsyncSession, flag: FlagRecord, question: str) -> 
     return Recovered(question, later[-1].value, later[start].day)
 
 
-def recovery_note(survey: Survey, recovered: Recovered, lang: NurseLanguage) -> str:
+def recovery_note(survey: Survey, recovered: Recovered, lang: Language) -> str:
     """``Leg pain 2 since day 28``."""
     form_question = next(
         (q for f in survey.forms for q in f.questions if q.id == recovered.question), None

@@ -39,12 +39,11 @@ from bot.nurse.desk import CardDesk
 from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
 from bot.nurse.language import NurseLanguages
 from bot.nurse.notes import tidy_note
-from bot.nurse.nurse_texts import nurse_language, t
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
 from bot.nurse.summary import patient_text
-from bot.nurse.texts import NT
+from bot.nurse.texts import NT, nurse_language, t
 from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
 from bot.services.enrolment import enrol_patient
 from bot.services.replies import Outgoing

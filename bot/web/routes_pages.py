@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.nurse.cards import OUTCOMES
-from bot.nurse.nurse_texts import nurse_language
-from bot.nurse.nurse_texts import t as card_text
+from bot.nurse.texts import nurse_language
+from bot.nurse.texts import t as card_text
 from bot.web.accounts import SignedIn
 from bot.web.charts import panels_of, patient_chart_png
 from bot.web.context import page, protected, web_of
