@@ -15,6 +15,7 @@ from bot.services.extension import extend_follow_up
 from bot.services.progress import fonts as progress_fonts
 from storage.models import Checkin
 from tests.bot.e2e.conftest import PHONE, START, Harness
+from tests.bot.patient_steps import PatientSteps
 
 CHAT = 5101
 EN = {"language": "English", "thanks": "Thank you.", "none": "I have none",
@@ -25,14 +26,7 @@ ZH = {"language": "中文", "thanks": "谢谢您。", "none": "没有麻木", "b
 
 
 async def onboard(h: Harness, words: dict[str, str], ref: str = "P-100") -> None:
-    enrolment = await h.enrol(ref)
-    h.sandbox.create_private_chat(CHAT, "Ann", language_code="en")
-    await h.sandbox.send_command(CHAT, "start", enrolment.token)
-    await h.next_message(CHAT, "Welcome")
-    await h.sandbox.press_button(CHAT, "OK, I agree")
-    await h.next_message(CHAT, "Which language")
-    await h.sandbox.press_button(CHAT, words["language"])
-    await h.next_message(CHAT, "1/")
+    await PatientSteps(h, CHAT).open_invite(ref, language=words["language"], language_code="en")
 
 
 async def tap(h: Harness, label: str, then: str) -> None:

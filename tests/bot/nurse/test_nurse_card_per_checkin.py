@@ -10,63 +10,44 @@ from bot.nurse.access import Nurse
 from bot.services.flagging import raise_system_flag
 from storage.patients import patient_by_ref
 from tests.bot.nurse.conftest import ANNA, GROUP, LI, NurseHarness
+from tests.bot.patient_steps import PatientSteps
 
 PATIENT = 5001
 WET = "The dressing is wet with yellow fluid since yesterday"
 
 
-async def _tap(h: NurseHarness, label: str, then: str) -> None:
-    await h.sandbox.press_button(PATIENT, label)
-    await h.next_message(PATIENT, then)
-
-
 async def _enrolled_with_a_good_day_1(h: NurseHarness) -> None:
     """Baseline leg 8, back 5, walking 40 m; day 1 leg 3, back 4, walking 40 m."""
-    enrolment = await h.enrol("P-001")
-    h.sandbox.create_private_chat(PATIENT, "Ann")
-    await h.sandbox.send_command(PATIENT, "start", enrolment.token)
-    await h.next_message(PATIENT, "Welcome")
-    await _tap(h, "OK, I agree", "Which language")
-    await _tap(h, "English", "1/")
-    await _tap(h, "8", "2/")
-    await _tap(h, "5", "3/")
-    await _tap(h, "No", "4/")
-    await h.sandbox.send_text(PATIENT, "40 m")
-    await h.next_message(PATIENT, "Thank you")
-    h.clock.advance(dt.timedelta(days=1))
-    await h.sandbox.send_text(PATIENT, "hello")  # the day-1 check-in is due: opened now
-    await h.next_message(PATIENT, "1/")
-    await _tap(h, "3", "2/")
-    await _tap(h, "4", "3/")
-    await _tap(h, "I have none", "4/")
-    await h.sandbox.send_text(PATIENT, "40 m")
-    await h.next_message(PATIENT, "5/")
-    await _tap(h, "Much better", "6/")
-    await _tap(h, "▫️ None of these", "✅ None of these")
-    await _tap(h, "Done ✔", "7/")
-    await _tap(h, "Skip", "Thank you")
+    patient = PatientSteps(h, PATIENT)
+    await patient.join("P-001")
+    await patient.check_in_due(days=1)
+    await patient.tap("3", "2/")
+    await patient.tap("4", "3/")
+    await patient.tap("I have none", "4/")
+    await patient.say("40 m", "5/")
+    await patient.tap("Much better", "6/")
+    await patient.tap("▫️ None of these", "✅ None of these")
+    await patient.tap("Done ✔", "7/")
+    await patient.tap("Skip", "Thank you")
 
 
 async def _bad_day_3(h: NurseHarness, *, note: str | None = WET) -> None:
     """Leg 8, back 10, numbness worse, much worse, fever: seven reasons."""
-    h.clock.advance(dt.timedelta(days=2))
-    await h.sandbox.send_text(PATIENT, "hello")
-    await h.next_message(PATIENT, "1/")
-    await _tap(h, "8", "2/")
-    await _tap(h, "10", "3/")
-    await _tap(h, "Worse", "4/8")
+    patient = PatientSteps(h, PATIENT)
+    await patient.check_in_due(days=2)
+    await patient.tap("8", "2/")
+    await patient.tap("10", "3/")
+    await patient.tap("Worse", "4/8")
     await h.sandbox.press_button(PATIENT, "▫️ Left leg")
-    await _tap(h, "Done ✔", "5/8")
-    await h.sandbox.send_text(PATIENT, "20 m")
-    await h.next_message(PATIENT, "6/8")
-    await _tap(h, "Much worse", "7/8")
+    await patient.tap("Done ✔", "5/8")
+    await patient.say("20 m", "6/8")
+    await patient.tap("Much worse", "7/8")
     await h.sandbox.press_button(PATIENT, "▫️ Fever of 38 °C or more, or chills")
-    await _tap(h, "Done ✔", "8/8")
+    await patient.tap("Done ✔", "8/8")
     if note is None:
-        await _tap(h, "Skip", "Thank you")
+        await patient.tap("Skip", "Thank you")
     else:
-        await h.sandbox.send_text(PATIENT, note)
-        await h.next_message(PATIENT, "Thank you")
+        await patient.say(note, "Thank you")
 
 
 def _cards_posted(h: NurseHarness) -> int:

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from tests.bot.nurse.conftest import ANNA, GROUP, NurseHarness
+from tests.bot.patient_steps import PatientSteps
 
 PATIENT = 5001
-
-
-async def _tap(h: NurseHarness, label: str, then: str) -> None:
-    await h.sandbox.press_button(PATIENT, label)
-    await h.next_message(PATIENT, then)
 
 
 async def test_a_red_flag_answer_is_carded_in_the_nurse_group_at_once(
     nurse_harness: NurseHarness,
 ) -> None:
     h = nurse_harness
-    enrolment = await h.enrol("P-001")
-    h.sandbox.create_private_chat(PATIENT, "Ann")
-    await h.sandbox.send_command(PATIENT, "start", enrolment.token)
-    await h.next_message(PATIENT, "Welcome")
-    await _tap(h, "OK, I agree", "Which language")
-    await _tap(h, "English", "1/")
-    await _tap(h, "8", "2/")
-    await _tap(h, "5", "3/")
-    await _tap(h, "No", "4/")
-    await h.sandbox.send_text(PATIENT, "40 m")
-    await h.next_message(PATIENT, "Thank you")
-
-    h.clock.advance(dt.timedelta(days=1))
-    await h.sandbox.send_text(PATIENT, "hello")  # the day-1 check-in is due: opened now
-    await h.next_message(PATIENT, "1/")
-    await _tap(h, "6", "2/")
-    await _tap(h, "5", "3/")
-    await _tap(h, "I have none", "4/")
-    await h.sandbox.send_text(PATIENT, "30 m")
-    await h.next_message(PATIENT, "5/")
-    await _tap(h, "Much better", "6/")
+    patient = PatientSteps(h, PATIENT)
+    await patient.join("P-001")
+    await patient.check_in_due(days=1)
+    await patient.tap("6", "2/")
+    await patient.tap("5", "3/")
+    await patient.tap("I have none", "4/")
+    await patient.say("30 m", "5/")
+    await patient.tap("Much better", "6/")
     await h.sandbox.press_button(
         PATIENT, "▫️ New weakness in a leg or foot, a dragging foot, or a fall"
     )
