@@ -138,3 +138,7 @@ def _one_of(data: object, place: str, allowed: Sequence[str], what: str) -> str:
     if not isinstance(data, str) or data not in allowed:
         raise _Invalid(place, f"unknown {what} {data!r} (expected one of: {', '.join(allowed)})")
     return data
+
+
+def _ids(data: object, place: str) -> tuple[str, ...]:
+    return tuple(_id(v, _at(place, i)) for i, v in enumerate(_list(data, place)))

@@ -11,10 +11,8 @@ The file format is described in ``surveys/definitions/README.md``.
 from __future__ import annotations
 
 import functools
-import itertools
-import math
 from pathlib import Path
-from typing import Any, Final, get_args, get_type_hints
+from typing import Any, Final, get_args
 
 import yaml
 
@@ -23,6 +21,7 @@ from surveys._readers import (
     _bool,
     _fields,
     _id,
+    _ids,
     _int,
     _Invalid,
     _list,
@@ -34,7 +33,8 @@ from surveys._readers import (
     _time,
     _unique,
 )
-from surveys._visibility import visible_questions
+from surveys._rules_loader import _LEVELS, _rules
+from surveys._show_if_checks import _check_show_if
 from surveys._words_loader import (
     _no_shared_words,
     _patient_words,
@@ -43,17 +43,14 @@ from surveys._words_loader import (
     _words,
 )
 from surveys.model import (
-    AnswerValue,
     CheckinSpec,
     Condition,
     DistanceCategory,
     FlagLevel,
-    FlagRule,
     Form,
     Option,
     Question,
     QuestionType,
-    RuleCheck,
     Schedule,
     Survey,
 )
@@ -63,10 +60,7 @@ __all__ = ["DEFAULT_SURVEY_PATH", "SurveyDefinitionError", "load_default_survey"
 DEFAULT_SURVEY_PATH: Final = Path(__file__).parent / "definitions" / "lumbar_decompression.yaml"
 
 _QUESTION_TYPES: Final[tuple[str, ...]] = get_args(QuestionType)
-_LEVELS: Final[tuple[str, ...]] = get_args(FlagLevel)
-_CHECK_KINDS: Final[tuple[str, ...]] = get_args(get_type_hints(RuleCheck)["kind"])
 _MAX_SCALE_SPAN: Final = 100
-_MAX_REACHABILITY_CASES: Final = 20_000
 
 _COMMON_KEYS: Final = ("id", "type", "text")
 _COMMON_OPTIONAL: Final = ("required", "show_if", "hint")
@@ -79,26 +73,6 @@ _TYPE_KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "distance": ((), ()),
     "text": ((), ()),
 }
-_CHECK_KEYS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "answer_in": (("values",), ()),
-    "at_least": (("threshold",), ()),
-    "at_most": (("threshold",), ()),
-    "change_from_previous": ((), ("at_least", "at_most")),
-    "change_from_baseline": ((), ("at_least", "at_most")),
-    "mic_not_reached": (("points", "fraction"), ()),
-    "answered": ((), ()),
-}
-_CHECK_TYPES: Final[dict[str, tuple[str, ...]]] = {
-    "answer_in": ("single_choice", "multi_choice", "yes_no", "distance"),
-    "at_least": ("scale", "number"),
-    "at_most": ("scale", "number"),
-    "change_from_previous": ("scale", "number", "distance"),
-    "change_from_baseline": ("scale", "number", "distance"),
-    "mic_not_reached": ("scale", "number"),
-    "answered": _QUESTION_TYPES,
-}
-_CONDITION_TYPES: Final = ("single_choice", "multi_choice", "yes_no")
-_YES_NO_VALUES: Final = ("yes", "no")
 
 
 class SurveyDefinitionError(ValueError):
@@ -375,91 +349,6 @@ def _conditions(data: object, place: str) -> tuple[Condition, ...]:
     return tuple(conditions)
 
 
-def _ids(data: object, place: str) -> tuple[str, ...]:
-    return tuple(_id(v, _at(place, i)) for i, v in enumerate(_list(data, place)))
-
-
-def _check_show_if(form: Form, place: str) -> None:
-    """``show_if`` may only use earlier choice or yes/no questions, and must be satisfiable."""
-    index = {q.id: i for i, q in enumerate(form.questions)}
-    for i, question in enumerate(form.questions):
-        at = _at(_at(place, i), "show_if")
-        for condition in question.show_if:
-            ref = condition.question
-            if ref == question.id:
-                raise _Invalid(at, "refers to its own question")
-            if ref not in index:
-                raise _Invalid(at, f"refers to missing question '{ref}'")
-            if index[ref] > i:
-                raise _Invalid(at, f"refers to question '{ref}', which comes later")
-            _check_condition(condition, form.questions[index[ref]], at)
-        if question.show_if and not _reachable(form, i):
-            names = ", ".join(f"'{ref}'" for ref in dict.fromkeys(_closure(form, question)))
-            raise _Invalid(at, f"can never hold given the options of {names}")
-
-
-def _check_condition(condition: Condition, target: Question, place: str) -> None:
-    ref = target.id
-    if target.type not in _CONDITION_TYPES:
-        raise _Invalid(
-            place, f"refers to '{ref}', a {target.type} question (use a choice or yes_no question)"
-        )
-    if target.type == "yes_no":
-        if not isinstance(condition.equals, bool) or condition.any_of or condition.none_of:
-            raise _Invalid(place, f"'{ref}' is a yes_no question: use only equals: true or false")
-        return
-    if isinstance(condition.equals, bool):
-        raise _Invalid(place, f"'{ref}' is a choice question: equals needs an option id")
-    if target.type == "multi_choice" and condition.equals is not None:
-        raise _Invalid(place, f"'{ref}' is a multi_choice question: use any_of or none_of")
-    wanted = (
-        *((condition.equals,) if condition.equals is not None else ()),
-        *condition.any_of,
-        *condition.none_of,
-    )
-    for option_id in wanted:
-        if target.option(option_id) is None:
-            raise _Invalid(place, f"refers to missing option '{option_id}' of question '{ref}'")
-
-
-def _closure(form: Form, question: Question) -> list[str]:
-    """Ids of the questions ``question``'s visibility depends on, nearest first."""
-    found: list[str] = []
-    pending = [c.question for c in question.show_if]
-    while pending:
-        ref = pending.pop(0)
-        if ref not in found:
-            found.append(ref)
-            pending.extend(c.question for c in form.question(ref).show_if)
-    return found
-
-
-def _candidates(question: Question) -> list[AnswerValue]:
-    if question.type == "yes_no":
-        return [True, False]
-    if question.type == "single_choice":
-        return [o.id for o in question.options]
-    singles: list[AnswerValue] = [[o.id] for o in question.options]
-    return [*singles, [o.id for o in question.options if not o.exclusive]]
-
-
-def _reachable(form: Form, index: int) -> bool:
-    """Try the possible answers of the questions it depends on (a small, bounded search)."""
-    question = form.questions[index]
-    prefix = Form(form.id, form.title, form.questions[: index + 1])
-    refs = _closure(form, question)
-    choices = [[None, *_candidates(form.question(ref))] for ref in refs]
-    if math.prod(len(c) for c in choices) > _MAX_REACHABILITY_CASES:
-        return True
-    for combination in itertools.product(*choices):
-        answers = {
-            ref: value for ref, value in zip(refs, combination, strict=True) if value is not None
-        }
-        if question in visible_questions(prefix, answers):
-            return True
-    return False
-
-
 # --- schedule -------------------------------------------------------------------------------
 
 
@@ -544,153 +433,3 @@ def _checkin(data: object, place: str, form_ids: set[str]) -> CheckinSpec:
         open_hours=open_hours,
         reminder_hours=reminders,
     )
-
-
-# --- rules ----------------------------------------------------------------------------------
-
-
-def _rules(
-    data: object,
-    place: str,
-    forms: tuple[Form, ...],
-    categories: tuple[DistanceCategory, ...],
-) -> tuple[FlagRule, ...]:
-    rules = tuple(
-        _rule(item, _at(place, i), forms, categories)
-        for i, item in enumerate(_list(data, place, empty=True))
-    )
-    _unique((_at(_at(place, i), "id"), r.id) for i, r in enumerate(rules))
-    return rules
-
-
-def _rule(
-    data: object,
-    place: str,
-    forms: tuple[Form, ...],
-    categories: tuple[DistanceCategory, ...],
-) -> FlagRule:
-    fields = _fields(
-        data, place, ("id", "level", "description", "any_of"), ("from_day", "until_day", "forms")
-    )
-    level: FlagLevel = _one_of(  # type: ignore[assignment]
-        fields["level"], _at(place, "level"), _LEVELS, "flag level"
-    )
-    from_day = _optional_day(fields, "from_day", place)
-    until_day = _optional_day(fields, "until_day", place)
-    if from_day is not None and until_day is not None and until_day < from_day:
-        raise _Invalid(_at(place, "until_day"), f"must not be before from_day ({from_day})")
-    forms_at = _at(place, "forms")
-    form_ids = _ids(fields["forms"], forms_at) if "forms" in fields else ()
-    known = {f.id: f for f in forms}
-    for i, form_id in enumerate(form_ids):
-        if form_id not in known:
-            raise _Invalid(_at(forms_at, i), f"refers to missing form '{form_id}'")
-    targets = [known[f] for f in form_ids] if form_ids else list(forms)
-    checks_at = _at(place, "any_of")
-    checks = tuple(
-        _check(item, _at(checks_at, i), targets, bool(form_ids), categories)
-        for i, item in enumerate(_list(fields["any_of"], checks_at))
-    )
-    return FlagRule(
-        id=_id(fields["id"], _at(place, "id")),
-        level=level,
-        description=_text(fields["description"], _at(place, "description")),
-        any_of=checks,
-        from_day=from_day,
-        until_day=until_day,
-        forms=form_ids,
-    )
-
-
-def _optional_day(fields: dict[str, Any], key: str, place: str) -> int | None:
-    return None if fields.get(key) is None else _int(fields[key], _at(place, key))
-
-
-def _check(
-    data: object,
-    place: str,
-    forms: list[Form],
-    forms_listed: bool,
-    categories: tuple[DistanceCategory, ...],
-) -> RuleCheck:
-    if not isinstance(data, dict):
-        raise _Invalid(place, "must be a mapping of keys to values")
-    if "kind" not in data:
-        raise _Invalid(_at(place, "kind"), "missing")
-    kind = _one_of(data["kind"], _at(place, "kind"), _CHECK_KINDS, "check kind")
-    required, optional = _CHECK_KEYS[kind]
-    fields = _fields(data, place, ("kind", "question", *required), optional)
-    if kind.startswith("change_") and not {"at_least", "at_most"} & fields.keys():
-        raise _Invalid(place, "needs at_least or at_most")
-    question_id = _id(fields["question"], _at(place, "question"))
-    questions = _questions_named(question_id, forms, forms_listed, _at(place, "question"))
-    values = _values(fields, place, kind, questions, categories)
-
-    def number(key: str) -> float | None:
-        return _number(fields[key], _at(place, key)) if key in fields else None
-
-    points, fraction = number("points"), number("fraction")
-    if points is not None and points <= 0:
-        raise _Invalid(_at(place, "points"), "must be more than 0")
-    if fraction is not None and not 0 < fraction <= 1:
-        raise _Invalid(_at(place, "fraction"), "must be more than 0 and at most 1")
-    return RuleCheck(
-        kind=kind,  # type: ignore[arg-type]
-        question=question_id,
-        values=values,
-        threshold=number("threshold"),
-        points=points,
-        fraction=fraction,
-        at_least=number("at_least"),
-        at_most=number("at_most"),
-    )
-
-
-def _questions_named(
-    question_id: str, forms: list[Form], forms_listed: bool, place: str
-) -> list[Question]:
-    found = [q for f in forms for q in f.questions if q.id == question_id]
-    if not found:
-        raise _Invalid(place, f"refers to missing question '{question_id}'")
-    if forms_listed:
-        for form in forms:
-            if all(q.id != question_id for q in form.questions):
-                raise _Invalid(
-                    place, f"refers to question '{question_id}', missing in form '{form.id}'"
-                )
-    return found
-
-
-def _values(
-    fields: dict[str, Any],
-    place: str,
-    kind: str,
-    questions: list[Question],
-    categories: tuple[DistanceCategory, ...],
-) -> tuple[str, ...]:
-    for question in questions:
-        if question.type not in _CHECK_TYPES[kind]:
-            raise _Invalid(
-                _at(place, "kind"),
-                f"{kind} cannot check '{question.id}', a {question.type} question",
-            )
-    if "values" not in fields:
-        return ()
-    at = _at(place, "values")
-    values = tuple(_str(v, _at(at, i)) for i, v in enumerate(_list(fields["values"], at)))
-    for question in questions:
-        if question.type == "yes_no":
-            known: tuple[str, ...] = _YES_NO_VALUES
-            what = "answer"
-        elif question.type == "distance":
-            known = tuple(c.id for c in categories)
-            what = "walking category"
-        else:
-            known = tuple(o.id for o in question.options)
-            what = "option"
-        for value in values:
-            if value not in known:
-                raise _Invalid(
-                    at, f"refers to missing {what} '{value}' of question '{question.id}'"
-                )
-    return values
