@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any, Final
 
 from surveys._normalize import key as _key
-from surveys._readers import _at, _fields, _id, _int, _Invalid, _list, _str
+from surveys._readers import _at, _fields, _id, _int, _Invalid, _list, _number, _str
 from surveys.model import (
     LANGUAGES,
     FlagRule,
     Form,
     Option,
     PatientWords,
+    Reading,
     Screening,
     ScreenItem,
     Words,
@@ -104,7 +105,7 @@ def _screening(
     items_at = _at(place, "items")
     for i, item in enumerate(_list(fields["items"], items_at)):
         at = _at(items_at, i)
-        item_fields = _fields(item, at, ("option", "rule", "phrases"))
+        item_fields = _fields(item, at, ("option", "rule", "phrases"), ("reading",))
         option = _id(item_fields["option"], _at(at, "option"))
         if any(q.option(option) is None for q in questions):
             raise _Invalid(_at(at, "option"), f"refers to missing option '{option}'")
@@ -119,7 +120,12 @@ def _screening(
                 raise _Invalid(
                     _at(at, "phrases"), f"'{phrase}' is also a phrase of '{seen[phrase]}'"
                 )
-        items.append(ScreenItem(option=option, rule=rule, phrases=phrases))
+        reading = (
+            _reading(item_fields["reading"], _at(at, "reading"))
+            if "reading" in item_fields
+            else None
+        )
+        items.append(ScreenItem(option=option, rule=rule, phrases=phrases, reading=reading))
     negations = _words(fields.get("negations", {}), _at(place, "negations"))
     window = _int(fields.get("window", 3), _at(place, "window"), 1)
     return Screening(
@@ -129,3 +135,15 @@ def _screening(
         window=window,
         not_negations=_words(fields.get("not_negations", {}), _at(place, "not_negations")),
     )
+
+
+def _reading(data: object, place: str) -> Reading:
+    fields = _fields(data, place, ("at_least", "at_most", "words"))
+    at_least = _number(fields["at_least"], _at(place, "at_least"))
+    at_most = _number(fields["at_most"], _at(place, "at_most"))
+    if not at_least < at_most:
+        raise _Invalid(_at(place, "at_most"), f"must be more than at_least ({at_least:g})")
+    words = _words(fields["words"], _at(place, "words"))
+    if not words.en or not words.zh_hans:
+        raise _Invalid(_at(place, "words"), "needs words in en and zh-Hans")
+    return Reading(at_least=at_least, at_most=at_most, words=words)

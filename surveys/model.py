@@ -270,13 +270,25 @@ class PatientWords:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A measured value that names a red-flag item: a number from ``at_least`` to
+    ``at_most`` in a sentence with one of ``words`` ("temperature 38.4", 体温三十八度五)."""
+
+    at_least: float
+    at_most: float
+    words: Words
+
+
+@dataclass(frozen=True)
 class ScreenItem:
     """A red-flag item the free-text screen looks for: the option of the screened
-    question it stands for, the red rule it raises and the phrases that name it."""
+    question it stands for, the red rule it raises, the phrases that name it and,
+    optionally, a reading that names it."""
 
     option: str
     rule: str
     phrases: Words
+    reading: Reading | None = None
 
 
 @dataclass(frozen=True)

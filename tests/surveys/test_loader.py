@@ -78,6 +78,50 @@ BROKEN: list[tuple[str, tuple[Edit, ...], str]] = [
         ),  # type: ignore[dict-item]
         "screening.items[0].phrases: needs phrases in en and zh-Hans",
     ),
+    (
+        "screening reading with an empty range",
+        (
+            put(
+                "screening",
+                {
+                    **SCREEN,
+                    "items": [
+                        {
+                            **SCREEN["items"][0],
+                            "reading": {  # type: ignore[dict-item]
+                                "at_least": 38,
+                                "at_most": 38,
+                                "words": {"en": ["temperature"], "zh-Hans": ["体温"]},
+                            },
+                        }
+                    ],
+                },
+            ),
+        ),
+        "screening.items[0].reading.at_most: must be more than at_least (38)",
+    ),
+    (
+        "screening reading named in one language only",
+        (
+            put(
+                "screening",
+                {
+                    **SCREEN,
+                    "items": [
+                        {
+                            **SCREEN["items"][0],
+                            "reading": {  # type: ignore[dict-item]
+                                "at_least": 38,
+                                "at_most": 42,
+                                "words": {"en": ["temperature"]},
+                            },
+                        }
+                    ],
+                },
+            ),
+        ),
+        "screening.items[0].reading.words: needs words in en and zh-Hans",
+    ),
     ("version missing", (drop("version"),), "version: missing"),
     ("version unquoted", (put("version", 1),), 'version: must be text in quotes, e.g. "1.0"'),
     (

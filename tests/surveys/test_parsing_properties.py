@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from surveys.distance import categorize
 from surveys.model import DistanceCategory, Question, Text
 from surveys.parsing import MAX_TEXT_LENGTH, MAX_WALKING_METRES, Parsed, Rejected, parse_answer
+
+# Properties, not timings: a loaded machine must not fail an example for being slow.
+settings.register_profile("properties", deadline=None)
+settings.load_profile("properties")
 
 Bands = tuple[DistanceCategory, ...]
 QUESTIONS = ["leg_pain", "numbness", "numbness_where", "urine", "fever", "note", "walking"]

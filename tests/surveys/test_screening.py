@@ -39,6 +39,41 @@ def test_screen_reads_phrases_with_negation(text: str, items: list[str]) -> None
     assert found(text) == items
 
 
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("my temperature was 38.4 this morning", ["fever"]),
+        ("38°C last night", ["fever"]),
+        ("体温38.5", ["fever"]),
+        ("昨晚量体温三十八度五", ["fever"]),
+        ("体温38度2", ["fever"]),
+        ("no fever yesterday, today 38.5 degrees", ["fever"]),
+        ("temperature 37.2 today", []),
+        ("体温三十七度八，正常", []),
+        ("no fever, temp 36.8", []),
+        ("体温没超过38度", []),
+        ("not 38 any more, temperature is fine", []),
+        ("I walked 40 m today", []),  # a number in range without a temperature word
+    ],
+)
+def test_a_temperature_counts_from_38_however_it_is_written(text: str, items: list[str]) -> None:
+    """The clinical threshold is 38 °C: readings name a fever, 37.2 never does."""
+    assert found(text) == items
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("I could not get to the toilet in time and had an accident", ["bladder_bowel"]),
+        ("no calf swelling", []),
+        ("my calf is not swollen", []),
+        ("the bandage is not wet", []),
+    ],
+)
+def test_only_the_symptom_of_a_combination_is_negated(text: str, items: list[str]) -> None:
+    assert found(text) == items
+
+
 def test_hit_names_the_rule_and_the_phrase() -> None:
     assert screen_text(SURVEY.screening, "小便困难") == [
         ScreenHit("bladder_bowel", "red_bladder_bowel", "小便困难")
