@@ -159,7 +159,8 @@ class Onboarding:
         """A tap on English / 中文, at onboarding or from /language."""
         onboarding = not ctx.patient.language_confirmed
         if message_id is not None:
-            reply.edits.append(Edit(message_id, T.choose_language.get(language) + " ✔"))
+            name = "中文" if language == "zh-Hans" else "English"  # as on its button
+            reply.edits.append(Edit(message_id, f"{T.choose_language.get(language)}\n✔ {name}"))
         await self.set_language(ctx, reply, language, onboarding=onboarding)
 
     async def set_language(

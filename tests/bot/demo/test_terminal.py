@@ -73,7 +73,7 @@ async def test_a_person_completes_the_baseline_check_in_at_the_terminal(
         "pain, back pain, numbness and walking.",
         "     [1] OK, I agree",
         "you> 1\nbot: ✔ OK, I agree\nbot: Which language do you prefer?\n"
-        "     [1] English   [2] 中文",
+        "     [1] English   [2] 中文\nyou> 1\nbot: ✔ English\nbot: OK, I will write in English.",
         "     [0]   [1]   [2]   [3]   [4]   [5]\n     [6]   [7]   [8]   [9]   [10]\nyou> 7",
         "     [a] ◀ Back\nyou> 5\nbot: ✔ 5",
         "     [1] Yes   [2] No\n     [3] ◀ Back\nyou> 2\nbot: ✔ No",

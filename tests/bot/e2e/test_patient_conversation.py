@@ -34,6 +34,9 @@ async def answers_of(h: Harness, form: str) -> dict[str, object]:
 async def test_invite_consent_language_and_baseline_are_stored(harness: Harness) -> None:
     h = harness
     await onboard(h)
+    shown = [m.text for m in h.sandbox.transcript(CHAT).messages]
+    # the choice stays visible above what follows it
+    assert any(t.startswith("Which language do you prefer?\n✔ English\n") for t in shown)
     await h.sandbox.press_button(CHAT, "8")  # leg pain, by button
     await h.next_message(CHAT, "2/")
     await h.sandbox.send_text(CHAT, "6/10")  # back pain, typed
