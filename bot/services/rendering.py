@@ -97,6 +97,9 @@ def answer_label(survey: Survey, question: Question, value: Any, language: Langu
         label = category.label.get(language)
         metres = value.get("metres")
         if metres is not None and metres > 0:
+            if language == "zh-Hans":
+                shown = f"{metres / 1000:g}公里" if metres >= 1000 else f"{metres:g}米"
+                return f"{shown}（{label}）"
             shown = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
             return f"{shown} ({label})"
         return label

@@ -319,6 +319,8 @@ async def test_a_chinese_patient_gets_the_same_in_chinese(harness: Harness) -> N
     await say(h, "大概三分", "3/")
     await say(h, "没有", "4/")
     await say(h, "两百米", "谢谢您")
+    shown = [m.text or "" for m in h.sandbox.transcript(CHAT).messages]
+    assert any(t.endswith("\n✔ 200米（100到500米）") for t in shown)  # the question, answered
     reply = await say(h, "对不起，我前几天不舒服", "已转给病房护士")
     assert reply == (
         "谢谢。您的留言已转给病房护士，她们在工作日查看留言。\n"
