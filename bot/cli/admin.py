@@ -38,8 +38,8 @@ from bot.services.enrolment import (
     enrol_patient,
     list_enrolled,
     new_invite,
-    parse_date,
 )
+from bot.services.enrolment_input import parse_date
 from storage.db import upgrade
 from storage.records import CheckinRecord
 from surveys.loader import SurveyDefinitionError, load_default_survey, load_survey

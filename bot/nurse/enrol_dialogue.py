@@ -21,7 +21,7 @@ from bot.nurse.enrol_input import parse_surgery_date, parse_timezone, parse_yes_
 from bot.nurse.language import NurseLanguages
 from bot.nurse.service import NurseService
 from bot.nurse.texts import NT, long_date
-from bot.services.enrolment import (
+from bot.services.enrolment_input import (
     MAX_DAYS_SINCE_SURGERY,
     MAX_DAYS_UNTIL_SURGERY,
     EnrolmentError,

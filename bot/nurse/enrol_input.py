@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import zoneinfo
 
-from bot.services.enrolment import parse_date
+from bot.services.enrolment_input import parse_date
 
 __all__ = ["parse_surgery_date", "parse_timezone", "parse_yes_no"]
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.nurse.enrol_input import parse_surgery_date
-from bot.services.enrolment import parse_date
+from bot.services.enrolment_input import parse_date
 from tests.bot.test_cli import NOW, database, invoke
 
 __all__ = ["database"]  # the CLI tests' database fixture
