@@ -3,7 +3,8 @@
 A card (:mod:`storage.cards`) is written with its flags; any change to one of its flags
 bumps its version. :meth:`CardDesk.render` claims a card behind its version, posts it (or
 edits the message already posted) and records what it showed, so several processes post a
-card once, and a claim left by a process that died expires after :data:`CARD_LEASE`.
+card once, and a claim left by a process that died or stopped is taken over at the next sweep
+(a process without a heartbeat row: after :data:`CARD_LEASE`).
 Taps carry the card id in signed callback data; a written note is bound to the card by the
 stored mapping from the message it replies to, never by the message's text.
 """
@@ -52,7 +53,8 @@ __all__ = ["CARD_LEASE", "CardAction", "CardDesk", "MakePayload"]
 log = logging.getLogger(__name__)
 
 CARD_LEASE: Final = dt.timedelta(minutes=2)
-"""A card claimed this long ago and not recorded as shown (its sender died) is shown again."""
+"""A card claimed this long ago by a process without a heartbeat (or by this one, not given
+back) and not recorded as shown is shown again."""
 UNRESOLVED: Final = ("open", "acknowledged")
 MAX_NOTE_CHARS: Final = 500
 
@@ -79,6 +81,7 @@ class CardDesk:
         transport: Transport,
         payload: Callable[[int], MakePayload],
         language: NurseLanguage = "en",
+        owner: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._survey = survey
@@ -88,7 +91,7 @@ class CardDesk:
         self._payload = payload
         self._lang: NurseLanguage = language
         self._zone = ZoneInfo(settings.default_timezone)
-        self._owner = f"{settings.instance_name[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._owner = owner or f"{settings.instance_name[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = asyncio.Lock()  # one card send at a time in this process
 
     @property
@@ -133,7 +136,9 @@ class CardDesk:
         if self._settings.nurse_chat_id is None:
             return 0  # no group to card to: flags wait in /flags and `followup flags`
         async with self._sessions() as session:
-            waiting = await cards_to_render(session, now=self._clock.now(), lease=CARD_LEASE)
+            waiting = await cards_to_render(
+                session, now=self._clock.now(), lease=CARD_LEASE, owner=self._owner
+            )
         shown = 0
         for card_id in waiting:
             try:

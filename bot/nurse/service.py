@@ -125,6 +125,7 @@ class NurseService:
         transport: Transport,
         directory: NurseDirectory | None = None,
         dispatch_now: Callable[[], Awaitable[object]] | None = None,
+        instance: str | None = None,
     ) -> None:
         """``dispatch_now`` (e.g. the dispatcher's ``dispatch_due``) sends due check-ins at
         once after /checkin; without it they go out at the scheduler's next tick."""
@@ -141,7 +142,7 @@ class NurseService:
         self._zone = ZoneInfo(settings.default_timezone)
         self._desk_lock = asyncio.Lock()  # one digest at a time in this process
         self._desk = CardDesk(sessions, survey, settings, clock, transport, self.payload,
-                              nurse_language(settings.nurse_language))  # fmt: skip
+                              nurse_language(settings.nurse_language), owner=instance)  # fmt: skip
         self._languages = NurseLanguages(sessions, settings.nurse_language, clock)
 
     @property

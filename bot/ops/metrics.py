@@ -1,8 +1,8 @@
 """Prometheus metrics: what the process counts as it goes, and what the database says now.
 
 Counters (messages sent, 429s) live in the process; gauges (due-but-unsent check-ins,
-outbox depth, open flags, last tick age) are read from the database at each scrape, so
-every process reports the same picture of the shared database.
+outbox depth, open flags, live processes, last tick age) are read from the database at each
+scrape, so every process reports the same picture of the shared database.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.services.transport import RetryLater, Transport
 from storage import health
+from storage import instances as instance_store
 from storage import outbox as outbox_store
 
 __all__ = ["CONTENT_TYPE", "CountingTransport", "Metrics"]
@@ -63,6 +64,11 @@ class Metrics:
         self._flags = Gauge(
             "followup_open_flags", "Flags not resolved, by level", ["level"], registry=r
         )
+        self._instances = Gauge(
+            "followup_instances_live",
+            "Bot processes whose heartbeat is fresh (their claims are never taken over)",
+            registry=r,
+        )
         self._tick_age = Gauge(
             "followup_last_tick_age_seconds",
             "Seconds since this process's scheduler last finished a dispatch run (-1: never)",
@@ -82,6 +88,8 @@ class Metrics:
             due = await health.due_unsent_checkins(session, self._clock.now())
             depth = await outbox_store.stats(session)
             flags = await health.open_flags_by_level(session)
+            live = await instance_store.live_instances(session, self._clock.now())
+        self._instances.set(len(live))
         self._due.set(due)
         for status in ("pending", "sending", "failed"):
             self._outbox.labels(status).set(getattr(depth, status))
