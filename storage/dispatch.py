@@ -272,8 +272,10 @@ async def release_claim(
     claimed_at: dt.datetime,
     error: str,
     count_attempt: bool,
+    at_once: bool = False,
 ) -> bool:
-    """``sending`` → ``scheduled`` to be tried again; ``claimed_at`` stays as the try's time."""
+    """``sending`` → ``scheduled`` to be tried again; ``claimed_at`` stays as the try's time
+    (the retry waits from it), unless ``at_once`` (a dead process's claim: no wait)."""
     values: dict[str, object] = {
         "status": "scheduled",
         "claimed_by": None,
@@ -281,6 +283,8 @@ async def release_claim(
     }
     if count_attempt:
         values["attempts"] = Checkin.attempts + 1
+    if at_once:
+        values["claimed_at"] = None
     result = await session.execute(
         update(Checkin)
         .where(_owned(checkin_id, instance, claimed_at))

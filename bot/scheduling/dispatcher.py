@@ -415,7 +415,8 @@ class Dispatcher:
                 else:
                     counts.recovered_retry += await store.release_claim(
                         session, claim.checkin_id, instance=claim.claimed_by,
-                        claimed_at=claim.claimed_at, error="claim expired", count_attempt=True,
+                        claimed_at=claim.claimed_at, error="claim recovered", count_attempt=True,
+                        at_once=True,
                     )  # fmt: skip
         if stale:
             log.warning("recovered %s stale claims", len(stale))
