@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.clock import FakeClock
 from bot.ops import CountingTransport, Metrics, ops_app
+from bot.ops.heartbeat import Heartbeat
 from bot.services.enrolment import enrol_patient
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.services.transport import RetryLater
 from bot.settings import Settings
+from storage import instances
 from storage.db import session_factory
 from storage.outbox import enqueue
 from surveys.loader import load_default_survey
@@ -131,3 +133,19 @@ async def test_healthz_and_metrics_say_503_when_the_database_is_unreachable(
         assert (await get(m, "/metrics")).status_code == 503
     finally:
         await engine.dispose()
+
+
+async def test_metrics_count_the_live_processes(metrics: tuple[Metrics, Ticker]) -> None:
+    m, _ = metrics
+    clock = FakeClock(NOW - instances.STALE_AFTER - dt.timedelta(seconds=1))
+    beats = [
+        Heartbeat(m.sessions, clock, name, host="ward-b", pid=n, running=lambda *_: True)
+        for n, name in enumerate(("bot-1", "bot-2", "bot-3"))
+    ]
+    for beat in beats:
+        await beat.start()
+    clock.set(NOW)
+    await beats[0].sweep()  # seen now
+    await beats[1].stop()  # stopped cleanly; bot-3 has not been seen for too long
+    text = (await get(m, "/metrics")).text
+    assert sample(text, "followup_instances_live") == 1
