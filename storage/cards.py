@@ -24,6 +24,7 @@ from storage.records import FlagRecord, NurseCardRecord
 __all__ = [
     "CARD_LEVELS",
     "attach_flag",
+    "card_claimed_by",
     "card_for_message",
     "card_source_key",
     "cards_to_escalate",
@@ -159,6 +160,11 @@ async def cards_to_render(
         .limit(500)
     )
     return list(rows.all())
+
+
+async def card_claimed_by(session: AsyncSession, card_id: int) -> str | None:
+    """Who holds the card's claim now (None: nobody)."""
+    return await session.scalar(select(NurseCard.claimed_by).where(NurseCard.id == card_id))
 
 
 async def claim_card_render(

@@ -34,6 +34,7 @@ from bot.services.transport import Blocked, DeliveryError, RetryLater, Transient
 from bot.settings import Settings
 from storage.audit import record_audit
 from storage.cards import (
+    card_claimed_by,
     card_for_message,
     cards_to_escalate,
     cards_to_render,
@@ -157,8 +158,16 @@ class CardDesk:
         async with self._lock:
             now = self._clock.now()
             async with self._sessions.begin() as session:
+                held_by = await card_claimed_by(session, card_id)
                 version = await claim_card_render(session, card_id, owner=self._owner, now=now,
                                                   lease=CARD_LEASE, force=escalate)  # fmt: skip
+                if version is not None and held_by not in (None, self._owner):
+                    # Its sender died mid-send: the card may have been posted (counted).
+                    await record_audit(
+                        session, at=now, actor="system", action="claim.recovered",
+                        entity="card", entity_id=card_id,
+                        detail={"from": held_by, "escalate": escalate},
+                    )  # fmt: skip
             if version is None:
                 return False
             try:

@@ -407,16 +407,24 @@ class Dispatcher:
                 if claim.claimed_by is None:
                     continue
                 if claim.message_id is not None:  # Telegram accepted the question
-                    counts.recovered_sent += await store.mark_sent(
+                    settled = await store.mark_sent(
                         session, claim.checkin_id, instance=claim.claimed_by,
                         claimed_at=claim.claimed_at, sent_at=claim.claimed_at,
                         next_reminder_at=self._first_reminder(claim.reminder_times, now),
                     )  # fmt: skip
-                else:
-                    counts.recovered_retry += await store.release_claim(
+                    counts.recovered_sent += settled
+                else:  # sent again: its opening may have reached the patient (counted)
+                    settled = await store.release_claim(
                         session, claim.checkin_id, instance=claim.claimed_by,
                         claimed_at=claim.claimed_at, error="claim recovered", count_attempt=True,
                         at_once=True,
+                    )  # fmt: skip
+                    counts.recovered_retry += settled
+                if settled:
+                    await record_audit(
+                        session, at=now, actor="system", action="claim.recovered",
+                        entity="checkin", entity_id=claim.checkin_id,
+                        detail={"from": claim.claimed_by, "sent": claim.message_id is not None},
                     )  # fmt: skip
         if stale:
             log.warning("recovered %s stale claims", len(stale))

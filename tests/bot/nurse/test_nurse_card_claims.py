@@ -78,6 +78,9 @@ async def test_a_card_claimed_by_a_process_that_stopped_is_posted_at_the_next_sw
     assert await h.service.notify_pending() == 1  # the same second: no lease to wait out
     card = await h.next_message(GROUP)
     assert (await h.flag(flags[0].id)).card_message_id == card.message_id
+    # It may have been posted by the stopped process already: the takeover is on record.
+    [recovered] = await h.audit("claim.recovered")
+    assert recovered.detail == {"from": "ward-b:1", "escalate": False}
 
 
 async def test_a_card_claimed_by_a_live_process_is_left_to_it_past_the_lease(

@@ -16,6 +16,7 @@ from bot.scheduling import Dispatcher
 from bot.services.conversation import ConversationService
 from storage import dispatch as store
 from storage import instances
+from storage.audit import list_audit
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -76,6 +77,9 @@ async def test_a_process_whose_heartbeat_stopped_loses_its_claims_a_few_beats_la
     assert len(transport.questions()) == 1
     [row] = await checkin_rows(sessions, p.enrolment.id)
     assert (row.status, row.claimed_by, row.attempts) == ("sent", "test-1", 1)
+    async with sessions() as session:  # its opening may have gone out before: on record
+        [event] = await list_audit(session, action="claim.recovered")
+    assert (event.entity_id, event.detail) == (str(row.id), {"from": "crashed", "sent": False})
 
 
 async def test_a_dead_processes_accepted_question_is_marked_sent_and_not_sent_again(
