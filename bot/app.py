@@ -125,6 +125,7 @@ class BotApp:
     outbox: OutboxSender
     metrics: Metrics
     heartbeat: Heartbeat
+    inbox: UpdateInbox
 
 
 def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -> BotApp:
@@ -190,7 +191,7 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         schedule_nurse_jobs(
             application.job_queue, _LeaderOnly(services.engine, nurse), settings.tick_seconds
         )
-    bot = BotApp(application, dispatcher, nurse, outbox, metrics, heartbeat)
+    bot = BotApp(application, dispatcher, nurse, outbox, metrics, heartbeat, inbox)
     application.post_init = _on_start(services, inbox, bot)
     application.post_shutdown = _on_stop(services, bot)
     return bot

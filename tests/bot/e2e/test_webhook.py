@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
-from bot.app import ALLOWED_UPDATES, build_application, build_services
+from bot.app import ALLOWED_UPDATES, build_bot, build_services
 from bot.clock import FakeClock
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox
 from bot.settings import load_settings
+from bot.telegram.webhook import serve_webhook
 from tests.bot.e2e.conftest import START
 
 
@@ -23,25 +25,21 @@ async def test_webhook_mode_receives_updates_with_the_secret(db_url: str) -> Non
             bot_token=DEFAULT_TOKEN, telegram_api_url=sandbox.base_url, database_url=db_url,
             webhook_secret="s3cret-token",
         )  # fmt: skip
-        services = build_services(settings, FakeClock(START))
-        application = build_application(services, jobs=False)
+        bot = build_bot(build_services(settings, FakeClock(START)), jobs=False)
         port = free_port()
         url = f"http://127.0.0.1:{port}/hook"
-        await application.initialize()
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="hook", webhook_url=url,
-            secret_token="s3cret-token", allowed_updates=ALLOWED_UPDATES,
+        stop = asyncio.Event()
+        serve = serve_webhook(
+            bot.application, bot.inbox, listen="127.0.0.1", port=port, url_path="hook",
+            webhook_url=url, secret="s3cret-token", allowed_updates=ALLOWED_UPDATES, stop=stop,
         )  # fmt: skip
-        await application.start()
+        serving = asyncio.create_task(serve)
         try:
-            assert sandbox.webhook_info["url"] == url
             sandbox.create_private_chat(4242, "Wei", language_code="zh-hans")
             await sandbox.send_command(4242, "start")
             reply = await sandbox.wait_for_message(4242, timeout=10)
             assert reply.text is not None and reply.text.startswith("您好")
+            assert sandbox.webhook_info["url"] == url
         finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
-            await services.close()
+            stop.set()
+            await serving
