@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.replies import Edit, Keyboard, Outgoing
-from bot.services.transport import RetryLater, Transport
+from bot.services.transport import RetryLater, Transient, Transport
 from storage import health
 from storage import instances as instance_store
 from storage import outbox as outbox_store
@@ -49,6 +49,12 @@ class Metrics:
         )
         self.rate_limited = Counter(
             "followup_rate_limited", "429 answers (retry later) from the Bot API", registry=r
+        )
+        self.unconfirmed = Counter(
+            "followup_sends_unconfirmed",
+            "Sends without Telegram's answer (timeout, network or server error): they may have "
+            "been delivered, so a retry may duplicate",
+            registry=r,
         )
         self._due = Gauge(
             "followup_checkins_due_unsent", "Check-ins due now and not sent yet", registry=r
@@ -102,14 +108,15 @@ class Metrics:
 
 
 class CountingTransport:
-    """A transport that counts what Telegram accepted and how often it said 429."""
+    """A transport that counts what Telegram accepted, how often it said 429, and the sends
+    whose outcome is unknown."""
 
     def __init__(self, inner: Transport, metrics: Metrics) -> None:
         self._inner = inner
         self._metrics = metrics
 
     async def send(self, chat_id: int, message: Outgoing) -> int:
-        message_id = await self._counted(self._inner.send(chat_id, message))
+        message_id = await self._counted(self._inner.send(chat_id, message), send=True)
         self._metrics.messages_sent.inc()
         return message_id
 
@@ -119,13 +126,19 @@ class CountingTransport:
     async def send_photo(
         self, chat_id: int, png: bytes, caption: str, keyboard: Keyboard = ()
     ) -> int:
-        message_id = await self._counted(self._inner.send_photo(chat_id, png, caption, keyboard))
+        message_id = await self._counted(
+            self._inner.send_photo(chat_id, png, caption, keyboard), send=True
+        )
         self._metrics.messages_sent.inc()
         return message_id
 
-    async def _counted(self, call: Awaitable[R]) -> R:
+    async def _counted(self, call: Awaitable[R], *, send: bool = False) -> R:
         try:
             return await call
         except RetryLater:
             self._metrics.rate_limited.inc()
+            raise
+        except Transient:
+            if send:  # an edit repeated changes nothing; a send repeated may duplicate
+                self._metrics.unconfirmed.inc()
             raise
