@@ -45,6 +45,7 @@ from bot.scheduling.counts import (
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer, Sleep
 from bot.scheduling.policy import DispatchPolicy
 from bot.scheduling.quiet import QuietZones
+from bot.scheduling.recovery import settle_abandoned_claims
 from bot.scheduling.streaks import COUNTED_MISSES, UNDELIVERABLE, missed_run_why, runs_of
 from bot.services.flagging import raise_system_flag
 from bot.services.replies import Reply
@@ -396,38 +397,12 @@ class Dispatcher:
         return counts
 
     async def _recover_stale(self, counts: DispatchCounts) -> None:
-        """Settle ``sending`` claims whose process is gone (see :mod:`storage.instances`)."""
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            stale = await store.stale_claims(
-                session, now=now, lease=self._policy.lease, limit=self._policy.batch_size,
-                own=self._instance, in_hand=self._in_hand,
-            )  # fmt: skip
-            for claim in stale:
-                if claim.claimed_by is None:
-                    continue
-                if claim.message_id is not None:  # Telegram accepted the question
-                    settled = await store.mark_sent(
-                        session, claim.checkin_id, instance=claim.claimed_by,
-                        claimed_at=claim.claimed_at, sent_at=claim.claimed_at,
-                        next_reminder_at=self._first_reminder(claim.reminder_times, now),
-                    )  # fmt: skip
-                    counts.recovered_sent += settled
-                else:  # sent again: its opening may have reached the patient (counted)
-                    settled = await store.release_claim(
-                        session, claim.checkin_id, instance=claim.claimed_by,
-                        claimed_at=claim.claimed_at, error="claim recovered", count_attempt=True,
-                        at_once=True,
-                    )  # fmt: skip
-                    counts.recovered_retry += settled
-                if settled:
-                    await record_audit(
-                        session, at=now, actor="system", action="claim.recovered",
-                        entity="checkin", entity_id=claim.checkin_id,
-                        detail={"from": claim.claimed_by, "sent": claim.message_id is not None},
-                    )  # fmt: skip
-        if stale:
-            log.warning("recovered %s stale claims", len(stale))
+        """Settle the ``sending`` claims of processes gone (see :mod:`storage.instances`)."""
+        await settle_abandoned_claims(
+            self._sessions, counts, now=self._clock.now(), instance=self._instance,
+            in_hand=self._in_hand, lease=self._policy.lease, limit=self._policy.batch_size,
+            first_reminder=self._first_reminder,
+        )  # fmt: skip
 
     def _first_reminder(
         self, times: Sequence[dt.datetime], sent_at: dt.datetime
