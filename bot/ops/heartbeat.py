@@ -42,6 +42,8 @@ def process_running(pid: int, name: str) -> bool:
     """
     if pid == os.getpid():
         return name.rsplit(":", 1)[-1].startswith(_PROCESS)
+    if os.name != "posix":  # os.kill would end the process there: leave it to its heartbeat
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
