@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import ALLOWED_UPDATES, build_bot, build_services
@@ -100,3 +102,39 @@ async def test_a_bot_behind_the_webhook_answers_taps_and_marks_them_handled(
     assert await stored_answers(engine, "leg_pain") == [8]
     rows = await inbox_rows(engine)
     assert len(rows) == len(polled) + 1 and all(handled for _, handled in rows)
+
+
+async def test_an_update_the_database_could_not_store_is_refused_and_delivered_again(
+    harness: Harness, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    await onboard(h)
+    await h.stop_bot()
+    services = build_services(h.settings, h.clock)
+    bot = build_bot(services, jobs=False)
+    keep, refused = bot.inbox.keep, []
+
+    async def database_away_once(payload: dict[str, Any]) -> None:
+        if not refused:
+            refused.append(payload["update_id"])
+            raise ConnectionError("the database does not answer")
+        await keep(payload)
+
+    monkeypatch.setattr(bot.inbox, "keep", database_away_once)
+    port, stop = free_port(), asyncio.Event()
+    serve = serve_webhook(
+        bot.application, bot.inbox, listen="127.0.0.1", port=port, url_path="/hook",
+        webhook_url=f"http://127.0.0.1:{port}/hook", secret=SECRET,
+        allowed_updates=ALLOWED_UPDATES, stop=stop,
+    )  # fmt: skip
+    serving = asyncio.create_task(serve)
+    try:
+        await h.sandbox.press_button(CHAT, "8")
+        await h.next_message(CHAT, "2/")  # Telegram tried again after the 503
+    finally:
+        stop.set()
+        await serving
+    assert len(refused) == 1
+    assert "503" in (h.sandbox.webhook_info.get("last_error_message") or "")
+    assert await stored_answers(engine, "leg_pain") == [8]
+    assert shown(h, "2/") == 1
