@@ -245,11 +245,11 @@ def _on_start(services: Services, inbox: UpdateInbox, parts: BotApp) -> Any:
     return on_start
 
 
-def _on_stop(services: Services, bot: BotApp) -> Any:
+def _on_stop(services: Services, parts: BotApp) -> Any:
     async def on_stop(_: AnyApplication) -> None:
-        await bot.heartbeat.stop()  # gone: other processes take over what it held
+        await parts.heartbeat.stop()  # gone: other processes take over what it held
         try:
-            await bot.dispatcher.recover()  # and its own check-in claims go back now
+            await parts.dispatcher.recover()  # and its own check-in claims go back now
         except Exception:
             log.warning("claims left to the next process's tick", exc_info=True)
         await services.close()

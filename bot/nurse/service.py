@@ -128,7 +128,8 @@ class NurseService:
         instance: str | None = None,
     ) -> None:
         """``dispatch_now`` (e.g. the dispatcher's ``dispatch_due``) sends due check-ins at
-        once after /checkin; without it they go out at the scheduler's next tick."""
+        once after /checkin; without it they go out at the scheduler's next tick.
+        ``instance``: this process's name in card claims (its heartbeat's)."""
         self._sessions = sessions
         self._dispatch_now = dispatch_now
         self._survey = survey
