@@ -112,6 +112,22 @@ async def test_counting_transport_counts_sends_429s_and_unconfirmed_sends(
     assert sample(text, "followup_sends_unconfirmed_total") == 1
 
 
+async def test_metrics_count_the_live_processes(metrics: tuple[Metrics, Ticker]) -> None:
+    m, _ = metrics
+    clock = FakeClock(NOW - instances.STALE_AFTER - dt.timedelta(seconds=1))
+    beats = [
+        Heartbeat(m.sessions, clock, name, host="ward-b", pid=n, running=lambda *_: True)
+        for n, name in enumerate(("bot-1", "bot-2", "bot-3"))
+    ]
+    for beat in beats:
+        await beat.start()
+    clock.set(NOW)
+    await beats[0].sweep()  # seen now
+    await beats[1].stop()  # stopped cleanly; bot-3 has not been seen for too long
+    text = (await get(m, "/metrics")).text
+    assert sample(text, "followup_instances_live") == 1
+
+
 async def test_healthz_is_ok_then_fails_when_the_scheduler_stalls(
     metrics: tuple[Metrics, Ticker],
 ) -> None:
@@ -140,19 +156,3 @@ async def test_healthz_and_metrics_say_503_when_the_database_is_unreachable(
         assert (await get(m, "/metrics")).status_code == 503
     finally:
         await engine.dispose()
-
-
-async def test_metrics_count_the_live_processes(metrics: tuple[Metrics, Ticker]) -> None:
-    m, _ = metrics
-    clock = FakeClock(NOW - instances.STALE_AFTER - dt.timedelta(seconds=1))
-    beats = [
-        Heartbeat(m.sessions, clock, name, host="ward-b", pid=n, running=lambda *_: True)
-        for n, name in enumerate(("bot-1", "bot-2", "bot-3"))
-    ]
-    for beat in beats:
-        await beat.start()
-    clock.set(NOW)
-    await beats[0].sweep()  # seen now
-    await beats[1].stop()  # stopped cleanly; bot-3 has not been seen for too long
-    text = (await get(m, "/metrics")).text
-    assert sample(text, "followup_instances_live") == 1
