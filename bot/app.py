@@ -23,6 +23,7 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
 from bot.ops import CountingTransport, Metrics, startup_warnings
+from bot.ops.heartbeat import Heartbeat, instance_name
 from bot.ops.housekeeping import Housekeeping
 from bot.scheduling import (
     Dispatcher,
@@ -45,6 +46,7 @@ from bot.telegram.nurse_handlers import (
 from bot.telegram.rate_limiter import ReplyFirstLimiter
 from bot.telegram.transport import TelegramTransport
 from storage.db import create_engine, ensure_schema_current, session_factory
+from storage.instances import BEAT
 from storage.locks import leadership
 from surveys.loader import load_default_survey, load_survey
 from surveys.model import Survey
@@ -122,6 +124,8 @@ class BotApp:
     nurse: NurseService
     outbox: OutboxSender
     metrics: Metrics
+    heartbeat: Heartbeat
+    inbox: UpdateInbox
 
 
 def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -> BotApp:
@@ -137,6 +141,8 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     # before it is confirmed and marked once handled; its generic type changes with the
     # rate limiter.
     inbox = UpdateInbox(services.sessions, services.clock)
+    # One name per process start in every claim it takes, renewed by its heartbeat.
+    heartbeat = Heartbeat(services.sessions, services.clock, instance_name(settings.instance_name))
     builder: Any = ApplicationBuilder().concurrent_updates(InboxProcessor(inbox))
     if throttle:
         builder = builder.rate_limiter(ReplyFirstLimiter(max(1, math.floor(settings.send_rate))))
@@ -149,26 +155,24 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         .read_timeout(settings.send_timeout)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
-        .post_init(_on_start(services, inbox))
-        .post_shutdown(_on_stop(services))
         .build()
     )
     metrics = Metrics(services.sessions, services.clock)
     transport = CountingTransport(TelegramTransport(application.bot), metrics)
     dispatcher = Dispatcher(
         services.sessions, services.survey, settings, services.clock, transport,
-        services.conversation, pacer=None if throttle else Pacer.unlimited(),
+        services.conversation, instance=heartbeat.name,
+        pacer=None if throttle else Pacer.unlimited(),
     )  # fmt: skip
     nurse = NurseService(
         services.sessions, services.survey, settings, services.clock, transport,
         TelegramNurseDirectory(application.bot), dispatch_now=dispatcher.dispatch_due,
+        instance=heartbeat.name,
     )  # fmt: skip
     # Nurse handlers first: the patient side's button handler takes every other button.
     application.add_handlers(NurseHandlers(nurse, settings).handlers())
     application.add_handlers(_web_link_handlers(services, nurse))
-    outbox = OutboxSender(
-        services.sessions, transport, services.clock, instance=settings.instance_name
-    )
+    outbox = OutboxSender(services.sessions, transport, services.clock, instance=heartbeat.name)
     application.add_handlers(
         PatientHandlers(services.conversation, transport, nurse, outbox).handlers()
     )
@@ -177,6 +181,9 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         assert application.job_queue is not None  # the job-queue extra is a dependency
         schedule_jobs(application.job_queue, dispatcher, settings, after_run=metrics.ticked)
         schedule_outbox(application.job_queue, outbox, OUTBOX_SWEEP_SECONDS)
+        schedule_outbox(
+            application.job_queue, heartbeat, BEAT.total_seconds(), "followup.heartbeat"
+        )
         housekeeping = Housekeeping(
             services.sessions, services.clock, dt.timedelta(days=settings.update_retention_days)
         )
@@ -184,7 +191,10 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         schedule_nurse_jobs(
             application.job_queue, _LeaderOnly(services.engine, nurse), settings.tick_seconds
         )
-    return BotApp(application, dispatcher, nurse, outbox, metrics)
+    bot = BotApp(application, dispatcher, nurse, outbox, metrics, heartbeat, inbox)
+    application.post_init = _on_start(services, inbox, bot)
+    application.post_shutdown = _on_stop(services, bot)
+    return bot
 
 
 def build_application(services: Services, *, jobs: bool = True) -> AnyApplication:
@@ -214,9 +224,10 @@ class _LeaderOnly:
                 await self._nurse.sweep()
 
 
-def _on_start(services: Services, inbox: UpdateInbox) -> Any:
+def _on_start(services: Services, inbox: UpdateInbox, parts: BotApp) -> Any:
     async def on_start(application: AnyApplication) -> None:
         await ensure_schema_current(services.engine)
+        await parts.heartbeat.start()  # before any claim, and dead processes of this host gone
         await inbox.replay(application)  # queued ahead of anything polled from now on
         bot = application.bot
         for language, commands in PATIENT_COMMANDS.items():
@@ -234,8 +245,13 @@ def _on_start(services: Services, inbox: UpdateInbox) -> Any:
     return on_start
 
 
-def _on_stop(services: Services) -> Any:
+def _on_stop(services: Services, parts: BotApp) -> Any:
     async def on_stop(_: AnyApplication) -> None:
+        await parts.heartbeat.stop()  # gone: other processes take over what it held
+        try:
+            await parts.dispatcher.recover()  # and its own check-in claims go back now
+        except Exception:
+            log.warning("claims left to the next process's tick", exc_info=True)
         await services.close()
 
     return on_stop

@@ -3,7 +3,8 @@
 A card is written in the same transaction as the flag that opens it, and every change to one
 of its flags bumps its ``version``; the nurse sweep (re)posts each card whose
 ``rendered_version`` is behind, under a claim one process wins, so the card table is the
-nurse group's outbox. A claim whose holder died expires after a lease.
+nurse group's outbox. A claim whose holder died or stopped is taken over at the next sweep
+(:mod:`storage.instances`).
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.instances import abandoned
 from storage.models import Flag, NurseCard, NurseCardMessage, Patient
 from storage.records import FlagRecord, NurseCardRecord
 
 __all__ = [
     "CARD_LEVELS",
     "attach_flag",
+    "card_claimed_by",
     "card_for_message",
     "card_source_key",
     "cards_to_escalate",
@@ -136,20 +139,32 @@ async def flags_of_card(session: AsyncSession, card_id: int) -> list[FlagRecord]
     return [FlagRecord.of(row, ref) for row, ref in rows.all()]
 
 
+def _free(now: dt.datetime, lease: dt.timedelta, owner: str | None) -> ColumnElement[bool]:
+    """Not claimed, or claimed by a process that is gone (its heartbeat, or without one its
+    lease), or by ``owner`` itself past the lease (a render that failed to give it back)."""
+    expired = NurseCard.claimed_at < now - lease
+    free = or_(NurseCard.claimed_at.is_(None), abandoned(NurseCard.claimed_by, now, expired))
+    if owner is not None:
+        free = or_(free, and_(NurseCard.claimed_by == owner, expired))
+    return free
+
+
 async def cards_to_render(
-    session: AsyncSession, *, now: dt.datetime, lease: dt.timedelta
+    session: AsyncSession, *, now: dt.datetime, lease: dt.timedelta, owner: str | None = None
 ) -> list[int]:
     """Cards behind their version and not claimed by a live sender, oldest first."""
     rows = await session.scalars(
         select(NurseCard.id)
-        .where(
-            NurseCard.rendered_version < NurseCard.version,
-            or_(NurseCard.claimed_at.is_(None), NurseCard.claimed_at < now - lease),
-        )
+        .where(NurseCard.rendered_version < NurseCard.version, _free(now, lease, owner))
         .order_by(NurseCard.id)
         .limit(500)
     )
     return list(rows.all())
+
+
+async def card_claimed_by(session: AsyncSession, card_id: int) -> str | None:
+    """Who holds the card's claim now (None: nobody)."""
+    return await session.scalar(select(NurseCard.claimed_by).where(NurseCard.id == card_id))
 
 
 async def claim_card_render(
@@ -158,10 +173,10 @@ async def claim_card_render(
 ) -> int | None:  # fmt: skip
     """Claim the right to (re)post a card; returns the version claimed, or None.
 
-    One process wins; a claim older than ``lease`` (its sender died) may be taken over.
+    One process wins; a claim whose sender died or stopped may be taken over at once.
     ``force`` claims an up-to-date card too (an escalation posts it again).
     """
-    free = or_(NurseCard.claimed_at.is_(None), NurseCard.claimed_at < now - lease)
+    free = _free(now, lease, owner)
     behind = NurseCard.rendered_version < NurseCard.version
     result = await session.execute(
         update(NurseCard)

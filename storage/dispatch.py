@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.instances import abandoned
 from storage.models import Checkin, Enrolment, Patient, UTCDateTime
 from storage.records import PatientRecord
 
@@ -67,7 +68,7 @@ class Claim:
 
 @dataclass(frozen=True)
 class StaleClaim:
-    """A ``sending`` claim older than the lease: its process probably died mid-send."""
+    """A ``sending`` claim left by a process that died (or stopped) mid-send."""
 
     checkin_id: int
     claimed_by: str | None
@@ -271,8 +272,10 @@ async def release_claim(
     claimed_at: dt.datetime,
     error: str,
     count_attempt: bool,
+    at_once: bool = False,
 ) -> bool:
-    """``sending`` → ``scheduled`` to be tried again; ``claimed_at`` stays as the try's time."""
+    """``sending`` → ``scheduled`` to be tried again; ``claimed_at`` stays as the try's time
+    (the retry waits from it), unless ``at_once`` (a dead process's claim: no wait)."""
     values: dict[str, object] = {
         "status": "scheduled",
         "claimed_by": None,
@@ -280,6 +283,8 @@ async def release_claim(
     }
     if count_attempt:
         values["attempts"] = Checkin.attempts + 1
+    if at_once:
+        values["claimed_at"] = None
     result = await session.execute(
         update(Checkin)
         .where(_owned(checkin_id, instance, claimed_at))
@@ -315,8 +320,23 @@ async def give_up_claim(
 
 
 async def stale_claims(
-    session: AsyncSession, *, claimed_before: dt.datetime, limit: int
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int,
+    own: str | None = None,
+    in_hand: Collection[int] = (),
 ) -> list[StaleClaim]:
+    """``sending`` claims to settle: their owner is gone (see :func:`storage.instances.
+    abandoned`), or they are ``own`` claims past the lease that this process no longer has
+    ``in_hand`` (a step that failed to record its outcome)."""
+    expired = Checkin.claimed_at < _at(now - lease)
+    recoverable = abandoned(Checkin.claimed_by, now, expired)
+    if own is not None:
+        recoverable = or_(recoverable, and_(Checkin.claimed_by == own, expired))
+    if in_hand:
+        recoverable = and_(recoverable, Checkin.id.not_in(list(in_hand)))
     rows = await session.execute(
         select(
             Checkin.id,
@@ -326,7 +346,7 @@ async def stale_claims(
             Checkin.attempts,
             Checkin.reminder_times,
         )
-        .where(Checkin.status == "sending", Checkin.claimed_at < _at(claimed_before))
+        .where(Checkin.status == "sending", Checkin.claimed_by.is_not(None), recoverable)
         .order_by(Checkin.claimed_at)
         .limit(limit)
     )

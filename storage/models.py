@@ -35,6 +35,7 @@ __all__ = [
     "Enrolment",
     "Flag",
     "InboxUpdate",
+    "Instance",
     "Invite",
     "NurseAccount",
     "NurseCard",
@@ -409,3 +410,21 @@ class InboxUpdate(Base):
     received_at: Mapped[dt.datetime]
     payload: Mapped[dict[str, Any]]
     processed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+
+class Instance(Base):
+    """A running bot process: its claims on check-ins, cards and outbox rows carry ``name``.
+
+    ``seen_at`` is renewed every few seconds while the process lives; a claim whose owner
+    stopped (``stopped_at``) or has not been seen for a few beats is recovered at once,
+    and a claim of a live owner is never taken, however long its send takes.
+    """
+
+    __tablename__ = "instance"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime]
+    seen_at: Mapped[dt.datetime]
+    stopped_at: Mapped[dt.datetime | None]

@@ -2,7 +2,7 @@
 
 A row is added in the caller's transaction (e.g. with the red flag whose advice it
 carries), so the message exists exactly when its cause does. Any process may then send it:
-:func:`claim` turns ``pending`` (or a ``sending`` row whose lease ran out) into ``sending``
+:func:`claim` turns ``pending`` (or a ``sending`` row its dead process left) into ``sending``
 under a short lease, atomically (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, one
 ``UPDATE … RETURNING`` on SQLite); :func:`mark_sent` records Telegram's message id;
 :func:`release` puts it back for a later try. Every change after the claim checks the claim
@@ -15,11 +15,12 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.instances import abandoned
 from storage.models import OutboxMessage, UTCDateTime
 
 __all__ = [
@@ -88,10 +89,21 @@ async def enqueue(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+def _claimable(
+    now: dt.datetime, instance: str, in_hand: Collection[int] = ()
+) -> ColumnElement[bool]:
+    """Due and pending, or ``sending`` under a claim that was left behind: its owner is gone
+    (:func:`storage.instances.abandoned`), or it is ours, past its lease and not in hand."""
+    expired = OutboxMessage.claimed_until <= _at(now)
+    forgotten = and_(OutboxMessage.claimed_by == instance, expired)
+    left = and_(
+        OutboxMessage.status == "sending",
+        or_(abandoned(OutboxMessage.claimed_by, now, expired), forgotten),
+    )
+    if in_hand:
+        left = and_(left, OutboxMessage.id.not_in(list(in_hand)))
     return or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= _at(now)),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until <= _at(now)),
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= _at(now)), left
     )
 
 
@@ -103,9 +115,16 @@ async def claim(
     lease: dt.timedelta,
     limit: int,
     ids: Collection[int] | None = None,
+    in_hand: Collection[int] = (),
 ) -> list[OutboxItem]:
-    """Claim up to ``limit`` messages due now (only ``ids``, if given), oldest first."""
-    candidates = select(OutboxMessage.id).where(_claimable(now))
+    """Claim up to ``limit`` messages due now (only ``ids``, if given), oldest first.
+
+    A message taken over from a process that died mid-send may have reached the patient
+    (the Bot API has no idempotency key): it is counted in ``uncertain``. ``in_hand``: the
+    messages this process is sending now, never taken again.
+    """
+    claimable = _claimable(now, instance, in_hand)
+    candidates = select(OutboxMessage.id).where(claimable)
     if ids is not None:
         candidates = candidates.where(OutboxMessage.id.in_(list(ids)))
     candidates = candidates.order_by(OutboxMessage.id).limit(limit)
@@ -117,8 +136,14 @@ async def claim(
     until = now + lease
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(chosen), _claimable(now))  # type: ignore[arg-type]
-        .values(status="sending", claimed_by=instance, claimed_until=until)
+        .where(OutboxMessage.id.in_(chosen), claimable)  # type: ignore[arg-type]
+        .values(
+            status="sending",
+            claimed_by=instance,
+            claimed_until=until,
+            uncertain=OutboxMessage.uncertain
+            + case((OutboxMessage.status == "sending", 1), else_=0),
+        )
         .returning(
             OutboxMessage.id,
             OutboxMessage.chat_id,

@@ -1,5 +1,8 @@
 """``followup run``: the bot itself, by long polling or behind an HTTPS webhook.
 
+In webhook mode our own route (:mod:`bot.telegram.webhook`) stores each update before
+answering Telegram, instead of python-telegram-bot's server, which answers first.
+
 Before python-telegram-bot takes over the event loop: the settings' warnings (first lines
 of the output), the schema check, and waiting for the Bot API (one line per failed try, no
 traceback) while ``/healthz`` and ``/metrics`` already answer.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +24,7 @@ from bot.cli.root import CliApp, CliError, open_database, pass_app
 from bot.cli.root import run as run_async
 from bot.ops import BotApiRefused, OpsServer, ops_app, startup_warnings, wait_for_bot_api
 from bot.settings import Settings
+from bot.telegram.webhook import serve_webhook
 
 __all__ = ["configure_logging", "run_bot"]
 
@@ -120,11 +125,20 @@ def run_bot(app: CliApp, webhook_url: str | None, listen: str, port: int, no_web
         application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         return
     assert settings.webhook_secret is not None
-    application.run_webhook(
-        listen=listen,
-        port=port,
-        url_path=urlsplit(webhook_url).path.lstrip("/"),
-        webhook_url=webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    secret = settings.webhook_secret.get_secret_value()
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve_webhook(
+            application, bot.inbox, listen=listen, port=port,
+            url_path=urlsplit(webhook_url).path, webhook_url=webhook_url, secret=secret,
+            allowed_updates=ALLOWED_UPDATES, stop=stop,
+        )  # fmt: skip
+
+    try:
+        asyncio.run(serve())
+    except OSError as exc:
+        raise CliError(str(exc)) from None

@@ -3,7 +3,8 @@
 A card (:mod:`storage.cards`) is written with its flags; any change to one of its flags
 bumps its version. :meth:`CardDesk.render` claims a card behind its version, posts it (or
 edits the message already posted) and records what it showed, so several processes post a
-card once, and a claim left by a process that died expires after :data:`CARD_LEASE`.
+card once, and a claim left by a process that died or stopped is taken over at the next sweep
+(a process without a heartbeat row: after :data:`CARD_LEASE`).
 Taps carry the card id in signed callback data; a written note is bound to the card by the
 stored mapping from the message it replies to, never by the message's text.
 """
@@ -33,6 +34,7 @@ from bot.services.transport import Blocked, DeliveryError, RetryLater, Transient
 from bot.settings import Settings
 from storage.audit import record_audit
 from storage.cards import (
+    card_claimed_by,
     card_for_message,
     cards_to_escalate,
     cards_to_render,
@@ -52,7 +54,8 @@ __all__ = ["CARD_LEASE", "CardAction", "CardDesk", "MakePayload"]
 log = logging.getLogger(__name__)
 
 CARD_LEASE: Final = dt.timedelta(minutes=2)
-"""A card claimed this long ago and not recorded as shown (its sender died) is shown again."""
+"""A card claimed this long ago by a process without a heartbeat (or by this one, not given
+back) and not recorded as shown is shown again."""
 UNRESOLVED: Final = ("open", "acknowledged")
 MAX_NOTE_CHARS: Final = 500
 
@@ -79,6 +82,7 @@ class CardDesk:
         transport: Transport,
         payload: Callable[[int], MakePayload],
         language: Language = "en",
+        owner: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._survey = survey
@@ -88,7 +92,7 @@ class CardDesk:
         self._payload = payload
         self._lang: Language = language
         self._zone = ZoneInfo(settings.default_timezone)
-        self._owner = f"{settings.instance_name[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._owner = owner or f"{settings.instance_name[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = asyncio.Lock()  # one card send at a time in this process
 
     @property
@@ -133,7 +137,9 @@ class CardDesk:
         if self._settings.nurse_chat_id is None:
             return 0  # no group to card to: flags wait in /flags and `followup flags`
         async with self._sessions() as session:
-            waiting = await cards_to_render(session, now=self._clock.now(), lease=CARD_LEASE)
+            waiting = await cards_to_render(
+                session, now=self._clock.now(), lease=CARD_LEASE, owner=self._owner
+            )
         shown = 0
         for card_id in waiting:
             try:
@@ -152,8 +158,16 @@ class CardDesk:
         async with self._lock:
             now = self._clock.now()
             async with self._sessions.begin() as session:
+                held_by = await card_claimed_by(session, card_id)
                 version = await claim_card_render(session, card_id, owner=self._owner, now=now,
                                                   lease=CARD_LEASE, force=escalate)  # fmt: skip
+                if version is not None and held_by not in (None, self._owner):
+                    # Its sender died mid-send: the card may have been posted (counted).
+                    await record_audit(
+                        session, at=now, actor="system", action="claim.recovered",
+                        entity="card", entity_id=card_id,
+                        detail={"from": held_by, "escalate": escalate},
+                    )  # fmt: skip
             if version is None:
                 return False
             try:

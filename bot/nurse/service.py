@@ -124,9 +124,11 @@ class NurseService:
         transport: Transport,
         directory: NurseDirectory | None = None,
         dispatch_now: Callable[[], Awaitable[object]] | None = None,
+        instance: str | None = None,
     ) -> None:
         """``dispatch_now`` (e.g. the dispatcher's ``dispatch_due``) sends due check-ins at
-        once after /checkin; without it they go out at the scheduler's next tick."""
+        once after /checkin; without it they go out at the scheduler's next tick.
+        ``instance``: this process's name in card claims (its heartbeat's)."""
         self._sessions = sessions
         self._dispatch_now = dispatch_now
         self._survey = survey
@@ -140,7 +142,7 @@ class NurseService:
         self._zone = ZoneInfo(settings.default_timezone)
         self._desk_lock = asyncio.Lock()  # one digest at a time in this process
         self._desk = CardDesk(sessions, survey, settings, clock, transport, self.payload,
-                              nurse_language(settings.nurse_language))  # fmt: skip
+                              nurse_language(settings.nurse_language), owner=instance)  # fmt: skip
         self._languages = NurseLanguages(sessions, settings.nurse_language, clock)
 
     @property

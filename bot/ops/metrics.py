@@ -1,8 +1,8 @@
 """Prometheus metrics: what the process counts as it goes, and what the database says now.
 
 Counters (messages sent, 429s) live in the process; gauges (due-but-unsent check-ins,
-outbox depth, open flags, last tick age) are read from the database at each scrape, so
-every process reports the same picture of the shared database.
+outbox depth, open flags, live processes, last tick age) are read from the database at each
+scrape, so every process reports the same picture of the shared database.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.replies import Edit, Keyboard, Outgoing
-from bot.services.transport import RetryLater, Transport
+from bot.services.transport import RetryLater, Transient, Transport
 from storage import health
+from storage import instances as instance_store
 from storage import outbox as outbox_store
 
 __all__ = ["CONTENT_TYPE", "CountingTransport", "Metrics"]
@@ -49,6 +50,12 @@ class Metrics:
         self.rate_limited = Counter(
             "followup_rate_limited", "429 answers (retry later) from the Bot API", registry=r
         )
+        self.unconfirmed = Counter(
+            "followup_sends_unconfirmed",
+            "Sends without Telegram's answer (timeout, network or server error): they may have "
+            "been delivered, so a retry may duplicate",
+            registry=r,
+        )
         self._due = Gauge(
             "followup_checkins_due_unsent", "Check-ins due now and not sent yet", registry=r
         )
@@ -62,6 +69,11 @@ class Metrics:
         )
         self._flags = Gauge(
             "followup_open_flags", "Flags not resolved, by level", ["level"], registry=r
+        )
+        self._instances = Gauge(
+            "followup_instances_live",
+            "Bot processes whose heartbeat is fresh (their claims are never taken over)",
+            registry=r,
         )
         self._tick_age = Gauge(
             "followup_last_tick_age_seconds",
@@ -82,6 +94,8 @@ class Metrics:
             due = await health.due_unsent_checkins(session, self._clock.now())
             depth = await outbox_store.stats(session)
             flags = await health.open_flags_by_level(session)
+            live = await instance_store.live_instances(session, self._clock.now())
+        self._instances.set(len(live))
         self._due.set(due)
         for status in ("pending", "sending", "failed"):
             self._outbox.labels(status).set(getattr(depth, status))
@@ -94,14 +108,15 @@ class Metrics:
 
 
 class CountingTransport:
-    """A transport that counts what Telegram accepted and how often it said 429."""
+    """A transport that counts what Telegram accepted, how often it said 429, and the sends
+    whose outcome is unknown."""
 
     def __init__(self, inner: Transport, metrics: Metrics) -> None:
         self._inner = inner
         self._metrics = metrics
 
     async def send(self, chat_id: int, message: Outgoing) -> int:
-        message_id = await self._counted(self._inner.send(chat_id, message))
+        message_id = await self._counted(self._inner.send(chat_id, message), send=True)
         self._metrics.messages_sent.inc()
         return message_id
 
@@ -111,13 +126,19 @@ class CountingTransport:
     async def send_photo(
         self, chat_id: int, png: bytes, caption: str, keyboard: Keyboard = ()
     ) -> int:
-        message_id = await self._counted(self._inner.send_photo(chat_id, png, caption, keyboard))
+        message_id = await self._counted(
+            self._inner.send_photo(chat_id, png, caption, keyboard), send=True
+        )
         self._metrics.messages_sent.inc()
         return message_id
 
-    async def _counted(self, call: Awaitable[R]) -> R:
+    async def _counted(self, call: Awaitable[R], *, send: bool = False) -> R:
         try:
             return await call
         except RetryLater:
             self._metrics.rate_limited.inc()
+            raise
+        except Transient:
+            if send:  # an edit repeated changes nothing; a send repeated may duplicate
+                self._metrics.unconfirmed.inc()
             raise

@@ -11,8 +11,9 @@ process) simply carries on, and anything due while the bot was down is handled a
 - :meth:`Dispatcher.send_reminders` re-asks the current question of open check-ins.
 
 Exactly-once: a check-in is claimed in the database before it is sent and marked ``sent``
-after. A ``sending`` claim older than the lease belongs to a process that died mid-send:
-if the question's message id was recorded Telegram accepted it, so it is marked sent;
+after. A ``sending`` claim whose process died or stopped (its heartbeat, see
+:mod:`storage.instances`) is settled at the next tick: if the question's message id was
+recorded Telegram accepted it, so it is marked sent;
 otherwise it goes back to ``scheduled`` and is sent again (the intro may then arrive twice,
 which beats never asking). Reminders are claimed by moving ``next_reminder_at`` on first:
 at most once each.
@@ -44,6 +45,7 @@ from bot.scheduling.counts import (
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer, Sleep
 from bot.scheduling.policy import DispatchPolicy
 from bot.scheduling.quiet import QuietZones
+from bot.scheduling.recovery import settle_abandoned_claims
 from bot.scheduling.streaks import COUNTED_MISSES, UNDELIVERABLE, missed_run_why, runs_of
 from bot.services.flagging import raise_system_flag
 from bot.services.replies import Reply
@@ -119,6 +121,7 @@ class Dispatcher:
         self._monotonic = monotonic
         self._budget = self._policy.tick_budget or 0.8 * settings.tick_seconds
         self._quiet = QuietZones(survey.schedule)
+        self._in_hand: set[int] = set()  # check-ins claimed here and being delivered
 
     @property
     def instance(self) -> str:
@@ -259,6 +262,13 @@ class Dispatcher:
     async def _deliver(self, claim: store.Claim, *, deadline: float) -> str:
         """Send the claimed check-in; no message starts after ``deadline`` (half the lease
         from the claim, so the claim is never recovered while we may still send)."""
+        self._in_hand.add(claim.checkin_id)
+        try:
+            return await self._deliver_claimed(claim, deadline=deadline)
+        finally:
+            self._in_hand.discard(claim.checkin_id)
+
+    async def _deliver_claimed(self, claim: store.Claim, *, deadline: float) -> str:
         try:
             opening = await self._conversation.opening(claim.checkin_id)
             if opening is None:  # unlinked since the claim
@@ -380,29 +390,19 @@ class Dispatcher:
             checkin_id=checkin_id,
         )  # fmt: skip
 
+    async def recover(self) -> DispatchCounts:
+        """Settle the claims of processes that died or stopped (and our own forgotten ones)."""
+        counts = DispatchCounts()
+        await self._recover_stale(counts)
+        return counts
+
     async def _recover_stale(self, counts: DispatchCounts) -> None:
-        """Settle ``sending`` claims older than the lease (their process died mid-send)."""
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            stale = await store.stale_claims(
-                session, claimed_before=now - self._policy.lease, limit=self._policy.batch_size
-            )
-            for claim in stale:
-                if claim.claimed_by is None:
-                    continue
-                if claim.message_id is not None:  # Telegram accepted the question
-                    counts.recovered_sent += await store.mark_sent(
-                        session, claim.checkin_id, instance=claim.claimed_by,
-                        claimed_at=claim.claimed_at, sent_at=claim.claimed_at,
-                        next_reminder_at=self._first_reminder(claim.reminder_times, now),
-                    )  # fmt: skip
-                else:
-                    counts.recovered_retry += await store.release_claim(
-                        session, claim.checkin_id, instance=claim.claimed_by,
-                        claimed_at=claim.claimed_at, error="claim expired", count_attempt=True,
-                    )  # fmt: skip
-        if stale:
-            log.warning("recovered %s stale claims", len(stale))
+        """Settle the ``sending`` claims of processes gone (see :mod:`storage.instances`)."""
+        await settle_abandoned_claims(
+            self._sessions, counts, now=self._clock.now(), instance=self._instance,
+            in_hand=self._in_hand, lease=self._policy.lease, limit=self._policy.batch_size,
+            first_reminder=self._first_reminder,
+        )  # fmt: skip
 
     def _first_reminder(
         self, times: Sequence[dt.datetime], sent_at: dt.datetime

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -35,8 +34,9 @@ AUDITED_KINDS = {"red_advice": "advice.sent"}
 
 @dataclass(frozen=True)
 class OutboxPolicy:
-    """``lease``: how long a claim lasts (longer than one send's read timeout), so a dead
-    process's messages go out again within seconds of it."""
+    """``lease``: how long a claim of a process without a heartbeat row lasts (longer than
+    one send's read timeout); a registered process's claims are recovered once its heartbeat
+    stops (:mod:`storage.instances`), and its own forgotten ones after the lease."""
 
     lease: dt.timedelta = dt.timedelta(seconds=45)
     first_retry: dt.timedelta = dt.timedelta(seconds=5)
@@ -60,8 +60,9 @@ class OutboxSender:
         self._sessions = sessions
         self._transport = transport
         self._clock = clock
-        self._instance = f"{instance}:{os.getpid()}"[:64]
+        self._instance = instance[:64]
         self._policy = policy or OutboxPolicy()
+        self._in_hand: set[int] = set()  # claimed here and being sent
 
     async def deliver(self, ids: Collection[int]) -> int:
         """Send these just-queued messages now; what fails is left to :meth:`sweep`."""
@@ -90,11 +91,19 @@ class OutboxSender:
                 return await store.claim(
                     session, now=self._clock.now(), instance=self._instance,
                     lease=self._policy.lease, limit=self._policy.batch_size, ids=ids,
+                    in_hand=self._in_hand,
                 )  # fmt: skip
 
         return await retrying(unit)
 
     async def _send(self, item: store.OutboxItem) -> int:
+        self._in_hand.add(item.id)
+        try:
+            return await self._send_claimed(item)
+        finally:
+            self._in_hand.discard(item.id)
+
+    async def _send_claimed(self, item: store.OutboxItem) -> int:
         try:
             message_id = await self._transport.send(item.chat_id, Outgoing(item.text))
         except Blocked as exc:

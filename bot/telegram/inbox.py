@@ -8,7 +8,8 @@ returning it, so the confirming call comes after the row is committed. If the da
 not answer, the fetch fails, nothing is confirmed and polling retries.
 :class:`InboxProcessor` marks each update handled once the application has finished with it;
 :meth:`UpdateInbox.replay` puts the rows left unhandled into the application's queue at
-start-up, ahead of anything polled. Handlers skip an update id they already handled
+start-up, ahead of anything polled. Webhook updates are kept the same way before Telegram is
+answered (:mod:`bot.telegram.webhook`). Handlers skip an update id they already handled
 (``processed_update``), so an update handled just before a crash is not handled twice.
 """
 
@@ -56,9 +57,15 @@ class UpdateInbox:
             await store_updates(session, payloads, self._clock.now())
         self._pending.update(int(payload["update_id"]) for payload in payloads)
 
+    async def keep(self, payload: dict[str, Any]) -> None:
+        """Store one update (a webhook's POST) before Telegram is answered."""
+        async with self._sessions.begin() as session:
+            await store_updates(session, [payload], self._clock.now())
+        self._pending.add(int(payload["update_id"]))
+
     async def handled(self, update_id: int) -> None:
         if update_id not in self._pending:
-            return  # not from the inbox (a webhook update, or a job's own update)
+            return  # not from the inbox (a job's own update)
         try:
             async with self._sessions.begin() as session:
                 await mark_update_handled(session, update_id, self._clock.now())

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
+from bot.ops.heartbeat import Heartbeat
 from bot.scheduling import OutboxSender
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.services.transport import Transient
-from storage import outbox
+from storage import instances, outbox
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage
 
@@ -107,3 +108,70 @@ async def test_a_send_whose_answer_never_came_is_retried_once_later_and_counted(
     assert row is not None
     assert (row.status, row.attempts, row.uncertain) == ("sent", 2, 1)
     assert (stats.pending, stats.uncertain) == (0, 1)
+
+
+def heartbeat(engine: AsyncEngine, clock: FakeClock, name: str) -> Heartbeat:
+    return Heartbeat(session_factory(engine), clock, name, host="ward-b", pid=7,
+                     running=lambda *_: True)  # fmt: skip
+
+
+async def test_a_live_processes_claim_is_never_taken_however_long_its_send_takes(
+    engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(engine)
+    clock = FakeClock(NOW)
+    slow = heartbeat(engine, clock, "slow")
+    await slow.start()
+    async with sessions.begin() as session:
+        await outbox.enqueue(session, chat_id=1, kind="red_advice", text="call", now=NOW)
+        await outbox.claim(session, now=NOW, instance="slow", lease=LEASE, limit=5)
+    transport = Recorder()
+    other = OutboxSender(sessions, transport, clock, instance="other")
+    for _ in range(10 * 60 // 5):  # ten minutes, far past the lease, its heartbeat beating
+        clock.advance(instances.BEAT)
+        await slow.sweep()
+        assert await other.sweep() == 0
+    assert transport.sent == []
+
+
+async def test_advice_claimed_by_a_dead_process_is_sent_a_few_beats_later_and_counted(
+    engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(engine)
+    clock = FakeClock(NOW)
+    await heartbeat(engine, clock, "crashed").start()
+    async with sessions.begin() as session:
+        await outbox.enqueue(session, chat_id=1, kind="red_advice", text="call", now=NOW)
+        await outbox.claim(session, now=NOW, instance="crashed", lease=LEASE, limit=5)
+    transport = Recorder()
+    other = OutboxSender(sessions, transport, clock, instance="other")
+
+    clock.advance(instances.STALE_AFTER)
+    assert await other.sweep() == 0
+    clock.advance(dt.timedelta(seconds=1))
+    assert await other.sweep() == 1
+
+    async with sessions() as session:
+        row = await session.scalar(select(OutboxMessage))
+    assert row is not None
+    assert transport.sent == ["call"]
+    # The dead process may have sent it before dying: the re-send is counted.
+    assert (row.status, row.claimed_by, row.message_id, row.uncertain) == ("sent", "other", 1, 1)
+
+
+async def test_advice_of_a_cleanly_stopped_process_is_sent_at_the_next_sweep(
+    engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(engine)
+    clock = FakeClock(NOW)
+    stopping = heartbeat(engine, clock, "stopping")
+    await stopping.start()
+    async with sessions.begin() as session:
+        await outbox.enqueue(session, chat_id=1, kind="red_advice", text="call", now=NOW)
+        await outbox.claim(session, now=NOW, instance="stopping", lease=LEASE, limit=5)
+    await stopping.stop()
+    transport = Recorder()
+
+    sent = await OutboxSender(sessions, transport, clock, instance="other").sweep()
+
+    assert (sent, transport.sent) == (1, ["call"])

@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
 from bot.nurse.access import Nurse
 from bot.nurse.service import NurseService
+from bot.ops.heartbeat import Heartbeat
 from bot.telegram.nurse_handlers import TelegramNurseDirectory
 from bot.telegram.transport import TelegramTransport
+from storage.instances import STALE_AFTER
+from storage.models import NurseCard
 from tests.bot.nurse.conftest import ANNA, GROUP, NurseHarness
 
 MENTION = "🔔 @anna_rn: red flag not acknowledged for 15 minutes. Please act now."
@@ -254,3 +258,26 @@ async def test_a_failed_digest_is_sent_at_the_next_sweep(nurse_harness: NurseHar
     assert await h.audit("digest.sent") == []
     await h.service.sweep()
     assert len(await h.audit("digest.sent")) == 1
+
+
+async def test_an_escalation_a_killed_process_was_sending_is_sent_a_few_beats_later(
+    nurse_harness: NurseHarness,
+) -> None:
+    h = nurse_harness
+    await _carded_red_flag(h)
+    h.clock.advance(dt.timedelta(minutes=20))
+    killed = Heartbeat(h.sessions, h.clock, "ward-b:9", host="ward-b", running=lambda *_: True)
+    await killed.start()
+    async with h.sessions.begin() as session:  # it claimed the escalation, then was killed
+        await session.execute(
+            update(NurseCard).values(claimed_by="ward-b:9", claimed_at=h.clock.now())
+        )
+    assert await h.service.escalate_due() == 0  # its heartbeat is still fresh
+
+    h.clock.advance(STALE_AFTER + dt.timedelta(seconds=1))
+    assert await h.service.escalate_due() == 1
+    again = await h.next_message(GROUP)
+    assert again.text is not None and again.text.startswith("🔔")
+    [recovered] = await h.audit("claim.recovered")
+    assert recovered.detail == {"from": "ward-b:9", "escalate": True}
+    assert await h.service.escalate_due() == 0

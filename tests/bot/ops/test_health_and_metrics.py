@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.clock import FakeClock
 from bot.ops import CountingTransport, Metrics, ops_app
+from bot.ops.heartbeat import Heartbeat
 from bot.services.enrolment import enrol_patient
 from bot.services.replies import Edit, Keyboard, Outgoing
-from bot.services.transport import RetryLater
+from bot.services.transport import RetryLater, Transient
 from bot.settings import Settings
+from storage import instances
 from storage.db import session_factory
 from storage.outbox import enqueue
 from surveys.loader import load_default_survey
@@ -74,7 +76,9 @@ async def test_metrics_count_due_checkins_outbox_and_open_flags(
     assert sample(text, "followup_messages_sent_total") == 0
 
 
-async def test_counting_transport_counts_sends_and_429s(metrics: tuple[Metrics, Ticker]) -> None:
+async def test_counting_transport_counts_sends_429s_and_unconfirmed_sends(
+    metrics: tuple[Metrics, Ticker],
+) -> None:
     m, _ = metrics
 
     class Flaky:
@@ -84,6 +88,8 @@ async def test_counting_transport_counts_sends_and_429s(metrics: tuple[Metrics, 
             self.calls += 1
             if self.calls == 2:
                 raise RetryLater(3)
+            if self.calls == 4:
+                raise Transient("Timed out")
             return self.calls
 
         async def edit(self, chat_id: int, edit: Edit) -> None: ...
@@ -98,9 +104,28 @@ async def test_counting_transport_counts_sends_and_429s(metrics: tuple[Metrics, 
     with pytest.raises(RetryLater):
         await counting.send(1, Outgoing("b"))
     await counting.send(1, Outgoing("c"))
+    with pytest.raises(Transient):
+        await counting.send(1, Outgoing("d"))  # Telegram may have it: counted
     text = (await get(m, "/metrics")).text
     assert sample(text, "followup_messages_sent_total") == 2
     assert sample(text, "followup_rate_limited_total") == 1
+    assert sample(text, "followup_sends_unconfirmed_total") == 1
+
+
+async def test_metrics_count_the_live_processes(metrics: tuple[Metrics, Ticker]) -> None:
+    m, _ = metrics
+    clock = FakeClock(NOW - instances.STALE_AFTER - dt.timedelta(seconds=1))
+    beats = [
+        Heartbeat(m.sessions, clock, name, host="ward-b", pid=n, running=lambda *_: True)
+        for n, name in enumerate(("bot-1", "bot-2", "bot-3"))
+    ]
+    for beat in beats:
+        await beat.start()
+    clock.set(NOW)
+    await beats[0].sweep()  # seen now
+    await beats[1].stop()  # stopped cleanly; bot-3 has not been seen for too long
+    text = (await get(m, "/metrics")).text
+    assert sample(text, "followup_instances_live") == 1
 
 
 async def test_healthz_is_ok_then_fails_when_the_scheduler_stalls(
