@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import ALLOWED_UPDATES, AnyApplication, BotApp, build_bot, build_services
+from bot.app import ALLOWED_UPDATES, AnyApplication, BotApp, Services, build_bot, build_services
 from bot.cli.root import CliApp, CliError, open_database, pass_app
 from bot.cli.root import run as run_async
 from bot.ops import BotApiRefused, OpsServer, ops_app, startup_warnings, wait_for_bot_api
@@ -91,6 +91,22 @@ def _serve_alongside(application: AnyApplication, server: OpsServer | None) -> N
     application.post_shutdown = post_shutdown
 
 
+def _serve_dashboard(
+    application: AnyApplication, services: Services, settings: Settings, bot: BotApp
+) -> None:
+    """The nurses' dashboard in the bot's own loop, on the bot's services."""
+    from bot.web import build_web_context, create_web_app  # only when served
+    from bot.web.attach import serve_with_application
+
+    context = build_web_context(
+        services.sessions, services.survey, settings, services.clock, bot.nurse
+    )
+    serve_with_application(
+        application, create_web_app(context), settings.web_host, settings.web_port
+    )
+    log.info("the dashboard at %s/", settings.web_address())
+
+
 @click.command("run")
 @click.option("--webhook", "webhook_url", metavar="URL", help="Public HTTPS URL for a webhook.")
 @click.option("--listen", default="127.0.0.1", show_default=True, help="Webhook listen address.")
@@ -121,6 +137,8 @@ def run_bot(app: CliApp, webhook_url: str | None, listen: str, port: int, no_web
         return
     application = bot.application
     _serve_alongside(application, _ops_server(settings, bot))
+    if settings.web_enabled and not no_web:
+        _serve_dashboard(application, services, settings, bot)
     if webhook_url is None:
         application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         return

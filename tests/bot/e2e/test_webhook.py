@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 
+import httpx
 from sqlalchemy import select
 
 from bot.app import ALLOWED_UPDATES, build_bot, build_services
@@ -83,3 +84,30 @@ async def test_followup_run_behind_a_webhook_answers_and_stops_cleanly(db_url: s
         await engine.dispose()
     assert len(gone) == 1 and gone[0] is not None, "marked gone on its way out"
     assert len(handled) == 1 and handled[0] is not None, "stored, then handled"
+
+
+async def test_followup_run_serves_the_dashboard_beside_the_bot(db_url: str) -> None:
+    """One process, one loop: the bot answers in Telegram and the dashboard in the browser."""
+    async with BotApiSandbox(token=DEFAULT_TOKEN) as sandbox:
+        web_port = free_port()
+        env = {
+            **os.environ, "FOLLOWUP_BOT_TOKEN": DEFAULT_TOKEN,
+            "FOLLOWUP_TELEGRAM_API_URL": sandbox.base_url, "FOLLOWUP_DATABASE_URL": db_url,
+            "FOLLOWUP_METRICS_ADDRESS": "", "FOLLOWUP_WEB_PORT": str(web_port),
+        }  # fmt: skip
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "from bot.cli import main; main()", "run", env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            sandbox.create_private_chat(4242, "Wei", language_code="en")
+            await sandbox.send_command(4242, "start")
+            reply = await sandbox.wait_for_message(4242, timeout=30)
+            assert reply.text is not None and reply.text.startswith("Hello")
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web_port}") as client:
+                page = await client.get("/", follow_redirects=True)
+            assert page.status_code == 200
+            assert "Sign in" in page.text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), timeout=30) == 0
