@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -143,12 +143,19 @@ async def test_healthz_is_ok_then_fails_when_the_scheduler_stalls(
     assert (stalled.status_code, stalled.json()["problems"]) == (503, ["scheduler"])
 
 
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 async def test_healthz_and_metrics_say_503_when_the_database_is_unreachable(
-    tmp_path: Path,
+    unused_port: int,
 ) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("", encoding="utf-8")
-    engine = create_async_engine(f"sqlite+aiosqlite:///{blocker}/followup.db")
+    # a server that refuses connections (a SQLite file that cannot open leaves aiosqlite's
+    # worker thread behind to write into a later test's closed loop)
+    engine = create_async_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{unused_port}/none")
     try:
         m = Metrics(session_factory(engine), FakeClock(NOW))
         health = await get(m, "/healthz")
