@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 UNRESOLVED = ("open", "acknowledged")
+STREAM_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,10 @@ async def patients_to_call(
 
 async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[PatientPain]:
     """Pain answers of every follow-up of enrolments with a check-in answered since ``since``
-    (found through ``checkin(status, due_at)``: a check-in closes within days of its due time)."""
+    (found through ``checkin(status, due_at)``: a check-in closes within days of its due time).
+
+    Streamed in batches (over a hundred thousand rows for a large ward), so the event loop
+    serves other requests between them."""
     recent = (
         select(Checkin.enrolment_id)
         .where(
@@ -172,7 +176,7 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
         .distinct()
         .subquery()
     )
-    rows = await session.execute(
+    rows = await session.stream(
         select(
             Enrolment.patient_id,
             Patient.ref,
@@ -196,10 +200,11 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
     )
     by_patient: dict[int, dict[int, tuple[str, dict[str, int | None]]]] = defaultdict(dict)
     refs: dict[int, str] = {}
-    for patient_id, ref, checkin_id, spec_id, _, question, raw in rows.all():
-        refs[patient_id] = ref
-        entry = by_patient[patient_id].setdefault(checkin_id, (spec_id, {}))
-        entry[1][question] = _integer(raw)
+    async for batch in rows.partitions(STREAM_BATCH):  # awaiting each lets pages be served
+        for patient_id, ref, checkin_id, spec_id, _, question, raw in batch:
+            refs[patient_id] = ref
+            entry = by_patient[patient_id].setdefault(checkin_id, (spec_id, {}))
+            entry[1][question] = _integer(raw)
     return [
         PatientPain(
             patient_id,

@@ -149,6 +149,12 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "sending": ("sending", "发送中"),
     "cancelled": ("cancelled", "已取消"),
     "numbness_before": ("Numbness before", "术前麻木"),
+    "as_of": (
+        "Flags are live; patients to call and pain trends as of {reasons} (every 5 minutes), "
+        "the ward's quartiles as of {bands} (hourly).",
+        "警报为实时；需致电的患者和疼痛趋势更新于 {reasons}（每5分钟），"
+        "病区四分位数更新于 {bands}（每小时）。",
+    ),
 }
 
 
