@@ -40,6 +40,7 @@ from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest
 from bot.nurse.language import NurseLanguages
 from bot.nurse.notes import tidy_note
 from bot.nurse.nurse_texts import nurse_language, t
+from bot.nurse.pausing import pause_or_resume
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
@@ -557,6 +558,20 @@ class NurseService:
             await self._say(chat_id, NT.checkin_usage.get(language))
             return
         await self._say(chat_id, (await self.send_checkin_now(nurse, ref, language)).message)
+
+    async def set_paused(
+        self, nurse: Nurse, ref: str, *, pause: bool, language: Language = "en"
+    ) -> ActionResult:
+        """Pause or resume a patient's check-ins (the rule of the patient's /stop and
+        /resume), audited under the nurse's name."""
+        if not (verdict := await self.authorize(nurse, "patient.pause")):
+            return ActionResult(False, verdict.refusal.get(language))
+        done, message = await pause_or_resume(
+            self._sessions, self._clock, nurse, ref, pause=pause, say=language
+        )
+        if done and not pause and self._dispatch_now is not None:
+            await self._dispatch_now()
+        return ActionResult(done, message)
 
     # ------------------------------------------------------------------ enrolment
 

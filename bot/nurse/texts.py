@@ -84,6 +84,21 @@ class NT:
         "{point}的随访现在发给 {ref}（患者当地夜间除外）。",
     )
 
+    # pause / resume (dashboard, followup patient pause|resume)
+    paused = Text(
+        "{ref}'s check-ins are paused: no check-ins and no reminders until resumed.",
+        "{ref} 的随访已暂停：恢复前不发送随访和提醒。",
+    )
+    resumed = Text(
+        "{ref}'s check-ins are on again; the current one (if its window is still open) "
+        "goes at the next round, missed ones stay missed.",
+        "{ref} 的随访已恢复；当前一次（若仍在回答期内）将在下一轮发送，已错过的不再补发。",
+    )
+    not_pausable = Text(
+        "{ref}'s check-ins cannot be paused ({status}).", "{ref} 的随访无法暂停（{status}）。"
+    )
+    not_paused = Text("{ref}'s check-ins are not paused.", "{ref} 的随访未暂停。")
+
     # time points and statuses
     before_surgery = Text("Before surgery", "术前")
     day = Text("Day {day}", "术后第{day}天")

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.nurse.nurse_texts import nurse_language
 from bot.services.enrolment import EnrolmentError, change_surgery_date, new_invite
 from bot.web.accounts import SignedIn
 from bot.web.context import as_nurse, page, protected, web_of
@@ -68,6 +69,26 @@ async def checkin_now(request: Request, who: SignedIn) -> Response:
     web = web_of(request)
     ref = request.path_params["ref"]
     result = await web.nurse.send_checkin_now(as_nurse(who), ref)
+    return _back(ref, result.message)
+
+
+@protected
+async def pause(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    ref = request.path_params["ref"]
+    result = await web.nurse.set_paused(
+        as_nurse(who), ref, pause=True, language=nurse_language(who.language)
+    )
+    return _back(ref, result.message)
+
+
+@protected
+async def resume(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    ref = request.path_params["ref"]
+    result = await web.nurse.set_paused(
+        as_nurse(who), ref, pause=False, language=nurse_language(who.language)
+    )
     return _back(ref, result.message)
 
 
@@ -175,6 +196,8 @@ routes = [
     Route("/flags/{flag_id}/ack", acknowledge, methods=["POST"]),
     Route("/flags/{flag_id}/resolve", resolve, methods=["POST"]),
     Route("/patients/{ref}/checkin-now", checkin_now, methods=["POST"]),
+    Route("/patients/{ref}/pause", pause, methods=["POST"]),
+    Route("/patients/{ref}/resume", resume, methods=["POST"]),
     Route("/patients/{ref}/invite", invite, methods=["POST"]),
     Route("/patients/{ref}/reschedule", reschedule, methods=["POST"]),
     Route("/enrol", enrol_form, methods=["GET"]),

@@ -19,8 +19,8 @@ async def _tap(ward: Ward, label: str, then: str) -> None:
     await ward.next_message(PATIENT, then)
 
 
-async def _red_answer_through_the_bot(ward: Ward) -> None:
-    """P-001 answers the baseline, then reports new leg weakness on day 1."""
+async def _baseline_through_the_bot(ward: Ward) -> None:
+    """P-001 opens the invite, consents and answers the baseline."""
     enrolment = await ward.enrol("P-001")
     ward.sandbox.create_private_chat(PATIENT, "Ann")
     await ward.sandbox.send_command(PATIENT, "start", enrolment.token)
@@ -32,6 +32,11 @@ async def _red_answer_through_the_bot(ward: Ward) -> None:
     await _tap(ward, "No", "4/")
     await ward.sandbox.send_text(PATIENT, "40 m")
     await ward.next_message(PATIENT, "Thank you")
+
+
+async def _red_answer_through_the_bot(ward: Ward) -> None:
+    """P-001 answers the baseline, then reports new leg weakness on day 1."""
+    await _baseline_through_the_bot(ward)
     ward.clock.advance(dt.timedelta(days=1))
     await ward.sandbox.send_text(PATIENT, "hello")
     await ward.next_message(PATIENT, "1/")
@@ -137,6 +142,41 @@ async def test_the_worklist_shows_a_red_answer_from_the_bot_and_the_card_follows
     ]
     await page.get_by_role("link", name="Worklist").click()
     await expect(page).to_have_title("(0) Worklist · Spine follow-up")
+
+
+async def test_a_nurse_pauses_check_ins_from_the_patient_page_and_resumes_them(
+    ward: Ward, page: Page
+) -> None:
+    await _baseline_through_the_bot(ward)
+    await sign_in(page, ward)
+    await page.goto(ward.url + "/patients/P-001")
+    status = page.locator("#patient-status")
+    await expect(status).to_have_text("active")
+
+    await page.get_by_role("button", name="Pause check-ins").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "P-001's check-ins are paused: no check-ins and no reminders until resumed."
+    )
+    await expect(status).to_have_text("paused")
+    await screenshot(page, "patient-paused")
+    ward.clock.advance(dt.timedelta(days=1))  # the day-1 check-in is due
+    before = len(ward.sandbox.transcript(PATIENT).texts)
+    paused = await ward.dispatcher.run_until_idle()
+    assert paused.dispatched.claimed == 0
+    assert len(ward.sandbox.transcript(PATIENT).texts) == before
+
+    await page.get_by_role("button", name="Resume check-ins").click()
+    await expect(status).to_have_text("active")
+    await expect(page.get_by_role("button", name="Pause check-ins")).to_be_visible()
+    resumed = await ward.dispatcher.run_until_idle()
+    assert resumed.dispatched.claimed == 1
+    await ward.next_message(PATIENT, "Time for your check-in (day 1")
+    async with ward.sessions() as session:
+        events = [*await list_audit(session, action="patient.paused"),
+                  *await list_audit(session, action="patient.resumed")]  # fmt: skip
+    assert [(e.actor, e.action) for e in events] == [
+        (f"web:{NURSE}", "patient.paused"), (f"web:{NURSE}", "patient.resumed"),
+    ]  # fmt: skip
 
 
 async def test_enrolment_shows_a_printable_invite_card_whose_qr_code_is_the_link(
