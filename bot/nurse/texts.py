@@ -84,6 +84,28 @@ class NT:
         "{point}的随访现在发给 {ref}（患者当地夜间除外）。",
     )
 
+    # acknowledge / resolve (dashboard, followup flag ack|resolve)
+    flag_missing = Text("There is no flag #{id}.", "没有警报 #{id}。")
+    flag_acknowledged = Text("Acknowledged flag #{id}.", "已确认警报 #{id}。")
+    flag_resolved = Text("Resolved flag #{id}.", "已处理警报 #{id}。")
+    flag_already_acknowledged = Text(
+        "Flag #{id} was already acknowledged by {who}.", "警报 #{id} 已由 {who} 确认。"
+    )
+    flag_already_resolved = Text(
+        "Flag #{id} was already resolved by {who}.", "警报 #{id} 已由 {who} 处理。"
+    )
+    resolve_unknown_outcome = Text(
+        "Unknown outcome {outcome!r} (use {choices}).",
+        "未知的处理结果 {outcome}（可用：{choices}）。",
+    )
+    resolve_needs_words = Text(
+        "Say how the flag was resolved: an outcome or a note.",
+        "请说明警报如何处理：选择处理结果或写备注。",
+    )
+    note_too_long = Text(
+        "The note is too long (at most {n} characters).", "备注太长（最多 {n} 个字符）。"
+    )
+
     # pause / resume (dashboard, followup patient pause|resume)
     paused = Text(
         "{ref}'s check-ins are paused: no check-ins and no reminders until resumed.",

@@ -14,7 +14,7 @@ from bot.nurse.nurse_texts import nurse_language
 from bot.nurse.nurse_texts import t as card_text
 from bot.nurse.statuses import patient_state
 from bot.web.accounts import SignedIn
-from bot.web.charts import panels_of, patient_chart_png
+from bot.web.charts import ChartWords, panels_of, patient_chart_png
 from bot.web.context import page, protected, web_of
 from bot.web.i18n import LANGUAGES, translator
 from bot.web.security import set_language
@@ -71,10 +71,11 @@ async def patient_chart(request: Request, who: SignedIn) -> Response:
     if found is None:
         return Response(status_code=404)
     bands = await web.dashboard.bands()
+    t = translator(who.language)
     labels, leg, walking = panels_of(
-        web.survey, found.recovery.trajectory, bands.leg, bands.walking
+        web.survey, found.recovery.trajectory, bands.leg, bands.walking, t, who.language
     )
-    png = await asyncio.to_thread(patient_chart_png, labels, leg, walking)
+    png = await asyncio.to_thread(patient_chart_png, labels, leg, walking, ChartWords.of(t))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
