@@ -54,7 +54,7 @@ def build_web_context(
         nurse=nurse,
         accounts=Accounts(sessions, settings, clock),
         dashboard=Dashboard(sessions, survey, clock),
-        limiter=SignInLimiter(clock),
+        limiter=SignInLimiter(sessions, clock),
         refresh_seconds=refresh_seconds,
     )
 

@@ -76,7 +76,9 @@ async def test_a_nurse_signs_in_with_a_password_and_sees_the_empty_worklist(
     assert cookie["expires"] > 0  # expires (Max-Age), not a browser-session cookie
     async with ward.sessions() as session:
         signed = await list_audit(session, action="web.signed_in")
-    assert [(a.actor, a.detail) for a in signed] == [(f"web:{NURSE}", {"via": "password"})]
+    assert [(a.actor, a.detail) for a in signed] == [
+        (f"web:{NURSE}", {"via": "password", "name": NURSE.casefold()}),
+    ]
 
 
 async def test_the_worklist_shows_a_red_answer_from_the_bot_and_the_card_follows_the_page(
