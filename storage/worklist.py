@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Answer, Checkin, Enrolment, Flag, Patient
@@ -163,8 +163,10 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
     """Pain answers of every follow-up of enrolments with a check-in answered since ``since``
     (found through ``checkin(status, due_at)``: a check-in closes within days of its due time).
 
-    Streamed in batches (over a hundred thousand rows for a large ward), so the event loop
-    serves other requests between them."""
+    One row per check-in (leg and back pain side by side), streamed in batches, each
+    patient's tuple built as soon as their rows have passed: for a large ward (tens of
+    thousands of check-ins) the event loop serves other requests between batches, and few
+    objects outlive the batch that made them."""
     recent = (
         select(Checkin.enrolment_id)
         .where(
@@ -176,15 +178,14 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
         .distinct()
         .subquery()
     )
+    value = cast(Answer.value, String)
     rows = await session.stream(
         select(
             Enrolment.patient_id,
             Patient.ref,
-            Checkin.id,
             Checkin.spec_id,
-            Checkin.due_at,
-            Answer.question_id,
-            cast(Answer.value, String).label("value"),
+            func.max(case((Answer.question_id == "leg_pain", value))),
+            func.max(case((Answer.question_id == "back_pain", value))),
         )
         .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
@@ -196,25 +197,26 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
             Answer.question_id.in_(("leg_pain", "back_pain")),
             Answer.superseded_at.is_(None),
         )
+        .group_by(Enrolment.patient_id, Patient.ref, Checkin.id, Checkin.spec_id, Checkin.due_at)
         .order_by(Enrolment.patient_id, Checkin.due_at, Checkin.id)
     )
-    by_patient: dict[int, dict[int, tuple[str, dict[str, int | None]]]] = defaultdict(dict)
-    refs: dict[int, str] = {}
+    pains: list[PatientPain] = []
+    patient: tuple[int, str] | None = None
+    specs: list[str] = []
+    legs: list[int | None] = []
+    backs: list[int | None] = []
     async for batch in rows.partitions(STREAM_BATCH):  # awaiting each lets pages be served
-        for patient_id, ref, checkin_id, spec_id, _, question, raw in batch:
-            refs[patient_id] = ref
-            entry = by_patient[patient_id].setdefault(checkin_id, (spec_id, {}))
-            entry[1][question] = _integer(raw)
-    return [
-        PatientPain(
-            patient_id,
-            refs[patient_id],
-            tuple(spec for spec, _ in checkins.values()),
-            tuple(values.get("leg_pain") for _, values in checkins.values()),
-            tuple(values.get("back_pain") for _, values in checkins.values()),
-        )
-        for patient_id, checkins in by_patient.items()
-    ]
+        for patient_id, ref, spec_id, leg, back in batch:
+            if patient is None or patient[0] != patient_id:
+                if patient is not None:
+                    pains.append(PatientPain(*patient, tuple(specs), tuple(legs), tuple(backs)))
+                patient, specs, legs, backs = (patient_id, ref), [], [], []
+            specs.append(spec_id)
+            legs.append(_integer(leg))
+            backs.append(_integer(back))
+    if patient is not None:
+        pains.append(PatientPain(*patient, tuple(specs), tuple(legs), tuple(backs)))
+    return pains
 
 
 def _integer(raw: Any) -> int | None:

@@ -36,7 +36,9 @@ from bot.web.worklist import (
 from storage.checkins import checkins_for_enrolment
 from storage.records import CheckinRecord, FlagRecord
 from storage.worklist import (
+    CallCandidate,
     GivenAnswer,
+    PatientPain,
     answer_histograms,
     answers_of_enrolment,
     checkin_outcomes,
@@ -161,16 +163,23 @@ class Dashboard:
             to_call = await patients_to_call(
                 session, invited_before=now - NEVER_OPENED_AFTER, statuses=CALL_STATUSES
             )
+        # pure computation over every recent patient: in a thread, so the event loop goes on
+        # serving pages (Python hands the interpreter over every few milliseconds)
+        reasons = await asyncio.to_thread(self._reasons, pains, to_call, bands.value)
+        return SharedFigures(bands, reasons)
+
+    def _reasons(
+        self, pains: list[PatientPain], to_call: list[CallCandidate], bands: WardBands
+    ) -> dict[str, tuple[Entries, list[Ranked]]]:
+        """Per language: the slowly changing reasons per patient, and those patients ranked."""
         refs = {pain.patient_id: pain.ref for pain in pains}
         reasons = {}
         for language in LANGUAGES:
-            await asyncio.sleep(0)  # let a waiting request through between languages
             t = translator(language)
-            labels = self.point_labels(t)
-            watch = watch_signals(pains, self._limits, bands.value.leg, t, labels)
+            watch = watch_signals(pains, self._limits, bands.leg, t, self.point_labels(t))
             entries = background_signals(to_call, watch, refs, t)
             reasons[language] = (entries, rank(entries))
-        return SharedFigures(bands, reasons)
+        return reasons
 
     async def _load_bands(self) -> WardBands:
         ranks = {c.id: i for i, c in enumerate(self._survey.distance_categories)}
