@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,27 +227,32 @@ def _integer(raw: Any) -> int | None:
 
 
 async def answer_histograms(
-    session: AsyncSession, question_id: str, *, key: str | None = None
-) -> AnswerCounts:
-    """Counts of each current answer to ``question_id`` per check-in spec; ``key`` reads
-    one field of an answer stored as an object (the walking category)."""
-    value = (Answer.value[key].as_string() if key else cast(Answer.value, String)).label("answer")
+    session: AsyncSession, questions: Mapping[str, str | None]
+) -> dict[str, AnswerCounts]:
+    """Counts of each current answer per check-in spec, for each question of ``questions``
+    (question id → the field to read of an answer stored as an object, such as the walking
+    category, or None for the answer itself). One pass over the answers for all of them."""
+    value = cast(Answer.value, String)
+    fields = [(Answer.question_id == q, Answer.value[key].as_string()) for q, key in
+              questions.items() if key is not None]  # fmt: skip
+    answer = (case(*fields, else_=value) if fields else value).label("answer")
     rows = await session.execute(
-        select(Checkin.spec_id, value, func.count())
+        select(Answer.question_id, Checkin.spec_id, answer, func.count())
         .join(Checkin, Checkin.id == Answer.checkin_id)
         .where(
-            Answer.question_id == question_id,
+            Answer.question_id.in_(list(questions)),
             Answer.superseded_at.is_(None),
             Checkin.status == "completed",
         )
-        .group_by(Checkin.spec_id, value)
+        .group_by(Answer.question_id, Checkin.spec_id, answer)
     )
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for spec_id, answer, count in rows.all():
-        if answer is not None:
-            text = str(answer).strip('"')
-            counts[spec_id][text] = counts[spec_id].get(text, 0) + int(count)
-    return AnswerCounts(dict(counts))
+    counts: dict[str, dict[str, dict[str, int]]] = {q: defaultdict(dict) for q in questions}
+    for question, spec_id, given, count in rows.all():
+        if given is not None:
+            text = str(given).strip('"')
+            by_value = counts[question][spec_id]
+            by_value[text] = by_value.get(text, 0) + int(count)
+    return {q: AnswerCounts(dict(by_spec)) for q, by_spec in counts.items()}
 
 
 async def checkin_outcomes(session: AsyncSession) -> list[CheckinOutcome]:

@@ -184,8 +184,8 @@ class Dashboard:
     async def _load_bands(self) -> WardBands:
         ranks = {c.id: i for i, c in enumerate(self._survey.distance_categories)}
         async with self._sessions() as session:
-            legs = await answer_histograms(session, "leg_pain")
-            walks = await answer_histograms(session, "walking", key="category")
+            found = await answer_histograms(session, {"leg_pain": None, "walking": "category"})
+        legs, walks = found["leg_pain"], found["walking"]
         leg = {}
         for spec, counts in legs.by_spec.items():
             numeric = _numeric(counts)
