@@ -1,10 +1,11 @@
 """What each page shows, read from storage and the nurse service; no HTTP here.
 
 The ward's percentiles, the "watch" signals and the patients to call (never opened the
-invite, unreachable, declined) read many rows and change slowly, so they are one
-:class:`~bot.web.snapshot.Snapshot`, refreshed in the background every ``REFRESH`` and
-shared by every request (the worklist says how fresh it is); flags are read afresh on every
-page, so a red or amber answer shows at the page's next refresh.
+invite, unreachable, declined) read many rows and change slowly, so they are kept in snapshots
+(:class:`~bot.web.snapshot.Snapshot`) refreshed in the background and shared by every
+request: the patients to call and the watch signals every ``REFRESH``, the percentiles
+every ``BANDS_REFRESH`` (the worklist says how fresh both are). Flags are read afresh on
+every page, so a red or amber answer shows at the page's next refresh.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ class Snapshot(Generic[T]):
         self._current: Fresh[T] | None = None
         self._lock = asyncio.Lock()
         self._refreshing: asyncio.Task[None] | None = None
+        self._computed = asyncio.Event()
 
     @property
     def ttl(self) -> dt.timedelta:
@@ -79,6 +80,7 @@ class Snapshot(Generic[T]):
                 return current
             fresh = Fresh(await self._compute(), requested)
             self._current = fresh
+            self._computed.set()
             return fresh
 
     async def _refresh_logged(self) -> None:
@@ -99,6 +101,12 @@ class Snapshot(Generic[T]):
         while True:
             await self._refresh_logged()
             await asyncio.sleep(seconds)
+
+    async def ready(self) -> Fresh[T]:
+        """The value once the first computation (for example at start) has stored it."""
+        await self._computed.wait()
+        assert self._current is not None
+        return self._current
 
     async def settled(self) -> None:
         """Wait for a refresh started beside a request (tests and the benchmark)."""
