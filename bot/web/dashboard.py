@@ -51,6 +51,7 @@ from storage.worklist import (
     recent_pain,
     red_acknowledge_minutes,
     unresolved_flags,
+    without_parallel_workers,
 )
 from surveys.model import Survey
 
@@ -160,6 +161,7 @@ class Dashboard:
         now = self._clock.now()
         bands = await self.ward_bands.fresh()
         async with self._sessions() as session:
+            await without_parallel_workers(session)
             pains = await recent_pain(session, since=now - dt.timedelta(days=WATCH_DAYS))
             to_call = await patients_to_call(
                 session, invited_before=now - NEVER_OPENED_AFTER, statuses=CALL_STATUSES
@@ -185,6 +187,7 @@ class Dashboard:
     async def _load_bands(self) -> WardBands:
         ranks = {c.id: i for i, c in enumerate(self._survey.distance_categories)}
         async with self._sessions() as session:
+            await without_parallel_workers(session)
             found = await answer_histograms(session, {"leg_pain": None, "walking": "category"})
         legs, walks = found["leg_pain"], found["walking"]
         leg = {}
