@@ -93,9 +93,8 @@ class CheckinOutcome:
 async def without_parallel_workers(session: AsyncSession) -> None:
     """Keep the rest of this transaction's queries on one CPU (PostgreSQL runs large scans
     with parallel workers otherwise), leaving the others to pages served meanwhile. For the
-    dashboard's background refreshes, where taking longer costs nothing: on a 2-CPU machine
-    pages served during the hourly refresh had a 95th percentile of about 150 ms instead
-    of about 200 ms. Nothing to do on SQLite."""
+    dashboard's background refreshes, where taking longer costs nothing (measured in
+    docs/dashboard.md). Nothing to do on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
