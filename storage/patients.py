@@ -13,6 +13,7 @@ from storage.records import EnrolmentRecord, PatientRecord
 __all__ = [
     "PatientExists",
     "active_enrolment",
+    "change_patient_status",
     "create_enrolment",
     "create_patient",
     "get_enrolment",
@@ -88,6 +89,20 @@ async def patient_with_enrolment_by_chat(
 async def update_patient(session: AsyncSession, patient_id: int, **values: object) -> None:
     """Set columns of one patient (e.g. ``chat_id``, ``language``, ``status``)."""
     await session.execute(update(Patient).where(Patient.id == patient_id).values(**values))
+
+
+async def change_patient_status(
+    session: AsyncSession, patient_id: int, *, from_statuses: tuple[str, ...], to_status: str
+) -> bool:
+    """Move one patient to ``to_status`` if their status is one of ``from_statuses``
+    (checked in the update itself, so two processes cannot both change it)."""
+    result = await session.execute(
+        update(Patient)
+        .where(Patient.id == patient_id, Patient.status.in_(from_statuses))
+        .values(status=to_status)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def list_patients(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Answer, Checkin, Enrolment, Flag, Patient
@@ -38,9 +38,11 @@ __all__ = [
     "recent_pain",
     "red_acknowledge_minutes",
     "unresolved_flags",
+    "without_parallel_workers",
 ]
 
 UNRESOLVED = ("open", "acknowledged")
+STREAM_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,15 @@ class CheckinOutcome:
     spec_id: str
     status: str
     count: int
+
+
+async def without_parallel_workers(session: AsyncSession) -> None:
+    """Keep the rest of this transaction's queries on one CPU (PostgreSQL runs large scans
+    with parallel workers otherwise), leaving the others to pages served meanwhile. For the
+    dashboard's background refreshes, where taking longer costs nothing (measured in
+    docs/dashboard.md). Nothing to do on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 async def unresolved_flags(session: AsyncSession, limit: int = 2000) -> list[FlagRecord]:
@@ -160,7 +171,12 @@ async def patients_to_call(
 
 async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[PatientPain]:
     """Pain answers of every follow-up of enrolments with a check-in answered since ``since``
-    (found through ``checkin(status, due_at)``: a check-in closes within days of its due time)."""
+    (found through ``checkin(status, due_at)``: a check-in closes within days of its due time).
+
+    One row per check-in (leg and back pain side by side), streamed in batches, each
+    patient's tuple built as soon as their rows have passed: for a large ward (tens of
+    thousands of check-ins) the event loop serves other requests between batches, and few
+    objects outlive the batch that made them."""
     recent = (
         select(Checkin.enrolment_id)
         .where(
@@ -172,15 +188,14 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
         .distinct()
         .subquery()
     )
-    rows = await session.execute(
+    value = cast(Answer.value, String)
+    rows = await session.stream(
         select(
             Enrolment.patient_id,
             Patient.ref,
-            Checkin.id,
             Checkin.spec_id,
-            Checkin.due_at,
-            Answer.question_id,
-            cast(Answer.value, String).label("value"),
+            func.max(case((Answer.question_id == "leg_pain", value))),
+            func.max(case((Answer.question_id == "back_pain", value))),
         )
         .join(Enrolment, Enrolment.id == Checkin.enrolment_id)
         .join(Patient, Patient.id == Enrolment.patient_id)
@@ -192,24 +207,26 @@ async def recent_pain(session: AsyncSession, *, since: dt.datetime) -> list[Pati
             Answer.question_id.in_(("leg_pain", "back_pain")),
             Answer.superseded_at.is_(None),
         )
+        .group_by(Enrolment.patient_id, Patient.ref, Checkin.id, Checkin.spec_id, Checkin.due_at)
         .order_by(Enrolment.patient_id, Checkin.due_at, Checkin.id)
     )
-    by_patient: dict[int, dict[int, tuple[str, dict[str, int | None]]]] = defaultdict(dict)
-    refs: dict[int, str] = {}
-    for patient_id, ref, checkin_id, spec_id, _, question, raw in rows.all():
-        refs[patient_id] = ref
-        entry = by_patient[patient_id].setdefault(checkin_id, (spec_id, {}))
-        entry[1][question] = _integer(raw)
-    return [
-        PatientPain(
-            patient_id,
-            refs[patient_id],
-            tuple(spec for spec, _ in checkins.values()),
-            tuple(values.get("leg_pain") for _, values in checkins.values()),
-            tuple(values.get("back_pain") for _, values in checkins.values()),
-        )
-        for patient_id, checkins in by_patient.items()
-    ]
+    pains: list[PatientPain] = []
+    patient: tuple[int, str] | None = None
+    specs: list[str] = []
+    legs: list[int | None] = []
+    backs: list[int | None] = []
+    async for batch in rows.partitions(STREAM_BATCH):  # awaiting each lets pages be served
+        for patient_id, ref, spec_id, leg, back in batch:
+            if patient is None or patient[0] != patient_id:
+                if patient is not None:
+                    pains.append(PatientPain(*patient, tuple(specs), tuple(legs), tuple(backs)))
+                patient, specs, legs, backs = (patient_id, ref), [], [], []
+            specs.append(spec_id)
+            legs.append(_integer(leg))
+            backs.append(_integer(back))
+    if patient is not None:
+        pains.append(PatientPain(*patient, tuple(specs), tuple(legs), tuple(backs)))
+    return pains
 
 
 def _integer(raw: Any) -> int | None:
@@ -220,27 +237,32 @@ def _integer(raw: Any) -> int | None:
 
 
 async def answer_histograms(
-    session: AsyncSession, question_id: str, *, key: str | None = None
-) -> AnswerCounts:
-    """Counts of each current answer to ``question_id`` per check-in spec; ``key`` reads
-    one field of an answer stored as an object (the walking category)."""
-    value = (Answer.value[key].as_string() if key else cast(Answer.value, String)).label("answer")
+    session: AsyncSession, questions: Mapping[str, str | None]
+) -> dict[str, AnswerCounts]:
+    """Counts of each current answer per check-in spec, for each question of ``questions``
+    (question id → the field to read of an answer stored as an object, such as the walking
+    category, or None for the answer itself). One pass over the answers for all of them."""
+    value = cast(Answer.value, String)
+    fields = [(Answer.question_id == q, Answer.value[key].as_string()) for q, key in
+              questions.items() if key is not None]  # fmt: skip
+    answer = (case(*fields, else_=value) if fields else value).label("answer")
     rows = await session.execute(
-        select(Checkin.spec_id, value, func.count())
+        select(Answer.question_id, Checkin.spec_id, answer, func.count())
         .join(Checkin, Checkin.id == Answer.checkin_id)
         .where(
-            Answer.question_id == question_id,
+            Answer.question_id.in_(list(questions)),
             Answer.superseded_at.is_(None),
             Checkin.status == "completed",
         )
-        .group_by(Checkin.spec_id, value)
+        .group_by(Answer.question_id, Checkin.spec_id, answer)
     )
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for spec_id, answer, count in rows.all():
-        if answer is not None:
-            text = str(answer).strip('"')
-            counts[spec_id][text] = counts[spec_id].get(text, 0) + int(count)
-    return AnswerCounts(dict(counts))
+    counts: dict[str, dict[str, dict[str, int]]] = {q: defaultdict(dict) for q in questions}
+    for question, spec_id, given, count in rows.all():
+        if given is not None:
+            shown = str(given).strip('"')
+            by_value = counts[question][spec_id]
+            by_value[shown] = by_value.get(shown, 0) + int(count)
+    return {q: AnswerCounts(dict(by_spec)) for q, by_spec in counts.items()}
 
 
 async def checkin_outcomes(session: AsyncSession) -> list[CheckinOutcome]:

@@ -245,6 +245,35 @@ def checkin_now(app: CliApp, ref: str, by: str) -> None:
     click.echo(result.message)
 
 
+def _set_paused(app: CliApp, ref: str, by: str, *, pause: bool) -> None:
+    async def act() -> ActionResult:
+        async with _service(app) as service:
+            return await service.set_paused(Nurse(by), ref, pause=pause)
+
+    result = run(act())
+    if not result.ok:
+        raise CliError(result.message, EXIT_FAILED)
+    click.echo(result.message)
+
+
+@click.command("pause")
+@click.argument("ref")
+@click.option("--by", "by", default="cli", show_default=True, help="Who pauses (for the audit).")
+@pass_app
+def patient_pause(app: CliApp, ref: str, by: str) -> None:
+    """Pause the patient's check-ins: none are sent, and no reminders, until resumed."""
+    _set_paused(app, ref, by, pause=True)
+
+
+@click.command("resume")
+@click.argument("ref")
+@click.option("--by", "by", default="cli", show_default=True, help="Who resumes (for the audit).")
+@pass_app
+def patient_resume(app: CliApp, ref: str, by: str) -> None:
+    """Resume the patient's check-ins: the current one goes out if its window is open."""
+    _set_paused(app, ref, by, pause=False)
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app

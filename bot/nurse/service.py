@@ -39,6 +39,7 @@ from bot.nurse.desk import CardDesk
 from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
 from bot.nurse.language import NurseLanguages
 from bot.nurse.notes import tidy_note
+from bot.nurse.pausing import pause_or_resume
 from bot.nurse.qr import invite_qr_png
 from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
@@ -279,16 +280,22 @@ class NurseService:
     # ------------------------------------------------------------------ actions
 
     async def acknowledge(
-        self, flag_id: int, nurse: Nurse, *, pressed: tuple[int, int] | None = None
+        self,
+        flag_id: int,
+        nurse: Nurse,
+        *,
+        pressed: tuple[int, int] | None = None,
+        language: Language = "en",
     ) -> ActionResult:
-        """Mark one open flag as seen by ``nurse`` (``followup flag ack``); its card shows it."""
+        """Mark one open flag as seen by ``nurse`` (``followup flag ack``); its card shows it.
+        The answer is in ``language``."""
         if not (verdict := await self.authorize(nurse, "acknowledge", flag_id)):
             return ActionResult(False, verdict.text(nurse.language))
         now = self._clock.now()
         async with self._sessions.begin() as session:
             flag = await get_flag(session, flag_id)
             if flag is None:
-                return ActionResult(False, f"There is no flag #{flag_id}.")
+                return ActionResult(False, NT.flag_missing.format(language, id=flag_id))
             done = await set_flag(
                 session, flag_id, expect_status=("open",), status="acknowledged",
                 acknowledged_by=nurse.label, acknowledged_at=now,
@@ -298,9 +305,9 @@ class NurseService:
             flag = await get_flag(session, flag_id)
         assert flag is not None
         if not done:
-            return ActionResult(False, _already(flag), flag)
+            return ActionResult(False, _already(flag, language), flag)
         updated = await self._refresh(flag)
-        return ActionResult(True, f"Acknowledged flag #{flag_id}.", flag, updated)
+        return ActionResult(True, NT.flag_acknowledged.format(language, id=flag_id), flag, updated)
 
     async def resolve(
         self,
@@ -310,27 +317,28 @@ class NurseService:
         outcome: str | None = None,
         note: str | None = None,
         pressed: tuple[int, int] | None = None,
+        language: Language = "en",
     ) -> ActionResult:
-        """Close one flag (``followup flag resolve``) with an outcome, a note, or both."""
+        """Close one flag (``followup flag resolve``) with an outcome, a note, or both.
+        The answer is in ``language``."""
         if not (verdict := await self.authorize(nurse, "resolve", flag_id)):
             return ActionResult(False, verdict.text(nurse.language))
         note = tidy_note(note)
         if outcome is not None and outcome not in cards.OUTCOMES:
             choices = ", ".join(cards.OUTCOMES)
-            return ActionResult(False, f"Unknown outcome {outcome!r} (use {choices}).")
+            unknown = NT.resolve_unknown_outcome.format(language, outcome=outcome, choices=choices)
+            return ActionResult(False, unknown)
         if outcome is None and not note:
-            return ActionResult(False, "Say how the flag was resolved: an outcome or a note.")
+            return ActionResult(False, NT.resolve_needs_words.get(language))
         if note and len(note) > MAX_NOTE_CHARS:
-            return ActionResult(
-                False, f"The note is too long (at most {MAX_NOTE_CHARS} characters)."
-            )
+            return ActionResult(False, NT.note_too_long.format(language, n=MAX_NOTE_CHARS))
         words = [t(f"outcome.{outcome}", self._desk.language)] if outcome else []
         words += [note] if note else []
         now = self._clock.now()
         async with self._sessions.begin() as session:
             flag = await get_flag(session, flag_id)
             if flag is None:
-                return ActionResult(False, f"There is no flag #{flag_id}.")
+                return ActionResult(False, NT.flag_missing.format(language, id=flag_id))
             done = await set_flag(
                 session, flag_id, expect_status=UNRESOLVED, status="resolved",
                 resolved_by=nurse.label, resolved_at=now, resolution_note=" — ".join(words),
@@ -341,9 +349,9 @@ class NurseService:
             flag = await get_flag(session, flag_id)
         assert flag is not None
         if not done:
-            return ActionResult(False, _already(flag), flag)
+            return ActionResult(False, _already(flag, language), flag)
         updated = await self._refresh(flag)
-        return ActionResult(True, f"Resolved flag #{flag_id}.", flag, updated)
+        return ActionResult(True, NT.flag_resolved.format(language, id=flag_id), flag, updated)
 
     async def _refresh(self, flag: FlagRecord) -> bool | None:
         """Show a flag's new state on its card; None if it has no posted card."""
@@ -559,6 +567,20 @@ class NurseService:
             return
         await self._say(chat_id, (await self.send_checkin_now(nurse, ref, language)).message)
 
+    async def set_paused(
+        self, nurse: Nurse, ref: str, *, pause: bool, language: Language = "en"
+    ) -> ActionResult:
+        """Pause or resume a patient's check-ins (the rule of the patient's /stop and
+        /resume), audited under the nurse's name."""
+        if not (verdict := await self.authorize(nurse, "patient.pause")):
+            return ActionResult(False, verdict.refusal.get(language))
+        done, message = await pause_or_resume(
+            self._sessions, self._clock, nurse, ref, pause=pause, say=language
+        )
+        if done and not pause and self._dispatch_now is not None:
+            await self._dispatch_now()
+        return ActionResult(done, message)
+
     # ------------------------------------------------------------------ enrolment
 
     async def ref_taken(self, ref: str) -> bool:
@@ -596,7 +618,7 @@ class NurseService:
         )
 
 
-def _already(flag: FlagRecord) -> str:
+def _already(flag: FlagRecord, language: Language) -> str:
     if flag.status == "resolved":
-        return f"Flag #{flag.id} was already resolved by {flag.resolved_by}."
-    return f"Flag #{flag.id} was already acknowledged by {flag.acknowledged_by}."
+        return NT.flag_already_resolved.format(language, id=flag.id, who=flag.resolved_by)
+    return NT.flag_already_acknowledged.format(language, id=flag.id, who=flag.acknowledged_by)

@@ -94,6 +94,43 @@ class NT:
         "{point}的随访现在发给 {ref}（患者当地夜间除外）。",
     )
 
+    # acknowledge / resolve (dashboard, followup flag ack|resolve)
+    flag_missing = Text("There is no flag #{id}.", "没有警报 #{id}。")
+    flag_acknowledged = Text("Acknowledged flag #{id}.", "已确认警报 #{id}。")
+    flag_resolved = Text("Resolved flag #{id}.", "已处理警报 #{id}。")
+    flag_already_acknowledged = Text(
+        "Flag #{id} was already acknowledged by {who}.", "警报 #{id} 已由 {who} 确认。"
+    )
+    flag_already_resolved = Text(
+        "Flag #{id} was already resolved by {who}.", "警报 #{id} 已由 {who} 处理。"
+    )
+    resolve_unknown_outcome = Text(
+        "Unknown outcome {outcome!r} (use {choices}).",
+        "未知的处理结果 {outcome}（可用：{choices}）。",
+    )
+    resolve_needs_words = Text(
+        "Say how the flag was resolved: an outcome or a note.",
+        "请说明警报如何处理：选择处理结果或写备注。",
+    )
+    note_too_long = Text(
+        "The note is too long (at most {n} characters).", "备注太长（最多 {n} 个字符）。"
+    )
+
+    # pause / resume (dashboard, followup patient pause|resume)
+    paused = Text(
+        "{ref}'s check-ins are paused: no check-ins and no reminders until resumed.",
+        "{ref} 的随访已暂停：恢复前不发送随访和提醒。",
+    )
+    resumed = Text(
+        "{ref}'s check-ins are on again; the current one (if its window is still open) "
+        "goes at the next round, missed ones stay missed.",
+        "{ref} 的随访已恢复；当前一次（若仍在回答期内）将在下一轮发送，已错过的不再补发。",
+    )
+    not_pausable = Text(
+        "{ref}'s check-ins cannot be paused ({status}).", "{ref} 的随访无法暂停（{status}）。"
+    )
+    not_paused = Text("{ref}'s check-ins are not paused.", "{ref} 的随访未暂停。")
+
     # time points and statuses
     before_surgery = Text("Before surgery", "术前")
     day = Text("Day {day}", "术后第{day}天")

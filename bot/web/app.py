@@ -7,7 +7,9 @@ routes (for example operational endpoints) and returns a Starlette app; serving 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -52,7 +54,7 @@ def build_web_context(
         nurse=nurse,
         accounts=Accounts(sessions, settings, clock),
         dashboard=Dashboard(sessions, survey, clock),
-        limiter=SignInLimiter(clock),
+        limiter=SignInLimiter(sessions, clock),
         refresh_seconds=refresh_seconds,
     )
 
@@ -62,9 +64,25 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_web_app(web: WebContext, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The dashboard; ``extra_routes`` are served beside it (before its own routes)."""
+    """The dashboard; ``extra_routes`` are served beside it (before its own routes).
+
+    While it is served, the worklist's shared figures are computed at start and refreshed
+    in the background, so no nurse waits for them.
+    """
     settings = web.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(web.dashboard.shared.keep_fresh(), name="dashboard-figures")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             *extra_routes,
             *routes_signin.routes,

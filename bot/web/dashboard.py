@@ -1,19 +1,18 @@
 """What each page shows, read from storage and the nurse service; no HTTP here.
 
 The ward's percentiles, the "watch" signals and the patients to call (never opened the
-invite, unreachable, declined) read many rows and change slowly, so they are computed at
-most every ``REFRESH`` and shared by every request; flags are read afresh on every page,
-so a red or amber answer shows at the page's next refresh.
+invite, unreachable, declined) read many rows and change slowly, so they are kept in snapshots
+(:class:`~bot.web.snapshot.Snapshot`) refreshed in the background and shared by every
+request: the patients to call and the watch signals every ``REFRESH``, the percentiles
+every ``BANDS_REFRESH`` (the worklist says how fresh both are). Flags are read afresh on
+every page, so a red or amber answer shows at the page's next refresh.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +21,8 @@ from bot.clock import Clock
 from bot.nurse._loading import PatientRecovery, load_patient
 from bot.nurse.recovery import mic_of, mic_reached
 from bot.web.figures import Band, band_of, percentile_of_values
-from bot.web.i18n import Translate
+from bot.web.i18n import LANGUAGES, Translate, language_of, translator
+from bot.web.snapshot import Fresh, Snapshot
 from bot.web.worklist import (
     Entries,
     Ranked,
@@ -51,40 +51,28 @@ from storage.worklist import (
     recent_pain,
     red_acknowledge_minutes,
     unresolved_flags,
+    without_parallel_workers,
 )
 from surveys.model import Survey
 
-__all__ = ["Dashboard", "PatientPage", "PointFigures", "WardBands", "WardPage"]
+__all__ = [
+    "AsOf",
+    "Dashboard",
+    "PatientPage",
+    "PointFigures",
+    "SharedFigures",
+    "WardBands",
+    "WardPage",
+]
 
 REFRESH = dt.timedelta(minutes=5)
+BANDS_REFRESH = dt.timedelta(hours=1)
+"""The ward's quartiles read every answer ever given and move slowly: refreshed hourly."""
 CALL_STATUSES = ("unreachable", "declined")
 NEVER_OPENED_AFTER = dt.timedelta(days=2)
 WATCH_DAYS = 14
 SHOWN = 200
 """Rows the worklist shows at most (the most urgent); the title counts every patient."""
-
-T = TypeVar("T")
-
-
-class _Cached(Generic[T]):
-    """One value recomputed when older than ``ttl`` (one computation at a time)."""
-
-    def __init__(self, compute: Callable[[], Awaitable[T]], ttl: float) -> None:
-        self._compute = compute
-        self._ttl = ttl
-        self._value: tuple[float, T] | None = None
-        self._lock = asyncio.Lock()
-
-    async def get(self) -> T:
-        if self._value is not None and time.monotonic() - self._value[0] < self._ttl:
-            return self._value[1]
-        async with self._lock:
-            if self._value is None or time.monotonic() - self._value[0] >= self._ttl:
-                self._value = (time.monotonic(), await self._compute())
-            return self._value[1]
-
-    def clear(self) -> None:
-        self._value = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +81,26 @@ class WardBands:
 
     leg: dict[str, Band]
     walking: dict[str, Band]
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """When the worklist's shared figures were computed (flags are always live)."""
+
+    reasons: dt.datetime
+    """Patients to call and pain trends."""
+    bands: dt.datetime
+    """The ward's quartiles, behind the "worse than three in four" watch signal."""
+
+
+@dataclass(frozen=True)
+class SharedFigures:
+    """The slowly changing figures every worklist request shares: the ward's bands and,
+    per language, the slowly changing reasons (patients to call, watch signals) per patient
+    and those patients already ranked, so a request only merges in the live flags."""
+
+    bands: Fresh[WardBands]
+    reasons: dict[str, tuple[Entries, list[Ranked]]]
 
 
 @dataclass(frozen=True)
@@ -138,13 +146,8 @@ class Dashboard:
         self._survey = survey
         self._clock = clock
         self._limits = pain_limits(survey)
-        seconds = refresh.total_seconds()
-        self._bands = _Cached(self._load_bands, seconds)
-        self._watch = _Cached(self._load_watch, seconds)
-        self._to_call = _Cached(self._load_to_call, seconds)
-        self._background: dict[str, tuple[tuple[object, ...], Entries, list[Ranked]]] = {}
-        """Per language: which shared values the slowly changing reasons came from, the
-        reasons per patient, and those patients ranked."""
+        self.ward_bands = Snapshot(self._load_bands, clock, max(refresh, BANDS_REFRESH))
+        self.shared = Snapshot(self._load_shared, clock, refresh)
 
     def point_labels(self, t: Translate) -> dict[str, str]:
         return {
@@ -154,11 +157,39 @@ class Dashboard:
 
     # ---- worklist ---------------------------------------------------------------------
 
+    async def _load_shared(self) -> SharedFigures:
+        now = self._clock.now()
+        bands = await self.ward_bands.fresh()
+        async with self._sessions() as session:
+            await without_parallel_workers(session)
+            pains = await recent_pain(session, since=now - dt.timedelta(days=WATCH_DAYS))
+            to_call = await patients_to_call(
+                session, invited_before=now - NEVER_OPENED_AFTER, statuses=CALL_STATUSES
+            )
+        # pure computation over every recent patient: in a thread, so the event loop goes on
+        # serving pages (Python hands the interpreter over every few milliseconds)
+        reasons = await asyncio.to_thread(self._reasons, pains, to_call, bands.value)
+        return SharedFigures(bands, reasons)
+
+    def _reasons(
+        self, pains: list[PatientPain], to_call: list[CallCandidate], bands: WardBands
+    ) -> dict[str, tuple[Entries, list[Ranked]]]:
+        """Per language: the slowly changing reasons per patient, and those patients ranked."""
+        refs = {pain.patient_id: pain.ref for pain in pains}
+        reasons = {}
+        for language in LANGUAGES:
+            t = translator(language)
+            watch = watch_signals(pains, self._limits, bands.leg, t, self.point_labels(t))
+            entries = background_signals(to_call, watch, refs, t)
+            reasons[language] = (entries, rank(entries))
+        return reasons
+
     async def _load_bands(self) -> WardBands:
         ranks = {c.id: i for i, c in enumerate(self._survey.distance_categories)}
         async with self._sessions() as session:
-            legs = await answer_histograms(session, "leg_pain")
-            walks = await answer_histograms(session, "walking", key="category")
+            await without_parallel_workers(session)
+            found = await answer_histograms(session, {"leg_pain": None, "walking": "category"})
+        legs, walks = found["leg_pain"], found["walking"]
         leg = {}
         for spec, counts in legs.by_spec.items():
             numeric = _numeric(counts)
@@ -176,38 +207,23 @@ class Dashboard:
                 walking[spec] = band
         return WardBands(leg, walking)
 
-    async def _load_watch(self) -> list[PatientPain]:
-        since = self._clock.now() - dt.timedelta(days=WATCH_DAYS)
-        async with self._sessions() as session:
-            return list(await recent_pain(session, since=since))
-
-    async def _load_to_call(self) -> list[CallCandidate]:
-        invited_before = self._clock.now() - NEVER_OPENED_AFTER
-        async with self._sessions() as session:
-            return await patients_to_call(
-                session, invited_before=invited_before, statuses=CALL_STATUSES
-            )
-
     async def bands(self) -> WardBands:
-        return await self._bands.get()
+        return (await self.ward_bands.get()).value
 
     async def worklist(
         self, t: Translate, language: str, limit: int = SHOWN
     ) -> tuple[list[Row], int]:
         """The ``limit`` most urgent rows, and how many patients need attention in all."""
+        rows, count, _ = await self.worklist_as_of(t, language, limit)
+        return rows, count
+
+    async def worklist_as_of(
+        self, t: Translate, language: str, limit: int = SHOWN
+    ) -> tuple[list[Row], int, AsOf]:
+        """:meth:`worklist`, and how fresh the shared figures behind it are."""
         now = self._clock.now()
-        bands = await self._bands.get()
-        pains = await self._watch.get()
-        to_call = await self._to_call.get()
-        memo = self._background.get(language)
-        shared = (bands, pains, to_call)
-        if memo is None or any(a is not b for a, b in zip(memo[0], shared, strict=True)):
-            watch = watch_signals(pains, self._limits, bands.leg, t, self.point_labels(t))
-            refs = {pain.patient_id: pain.ref for pain in pains}
-            entries = background_signals(to_call, watch, refs, t)
-            memo = (shared, entries, rank(entries))
-            self._background[language] = memo
-        _, background, background_ranked = memo
+        fresh: Fresh[SharedFigures] = await self.shared.get()
+        background, background_ranked = fresh.value.reasons[language_of(language)]
         async with self._sessions() as session:
             flags = await unresolved_flags(session)
             shown, count = rank_patients(
@@ -215,7 +231,8 @@ class Dashboard:
                 language=language, now=now, limit=limit,
             )  # fmt: skip
             contexts = await patient_contexts(session, [patient_id for patient_id, _, _ in shown])
-        return build_rows(shown, contexts, t, now), count
+        as_of = AsOf(fresh.as_of, fresh.value.bands.as_of)
+        return build_rows(shown, contexts, t, now), count, as_of
 
     # ---- patient ----------------------------------------------------------------------
 
@@ -241,7 +258,7 @@ class Dashboard:
     # ---- ward -------------------------------------------------------------------------
 
     async def ward(self, t: Translate, language: str = "en") -> WardPage:
-        bands = await self._bands.get()
+        bands = await self.bands()
         labels = self.point_labels(t)
         async with self._sessions() as session:
             outcomes = await checkin_outcomes(session)

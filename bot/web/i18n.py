@@ -137,6 +137,36 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "err_invalid_timezone": ("", "时区无效（例如 Asia/Shanghai）。"),
     "err_surgery_date_too_early": ("", "手术日期太早。"),
     "err_surgery_date_too_late": ("", "手术日期太晚。"),
+    "err_unknown_ref": ("", "没有这个编号的患者。"),
+    "err_not_enrolled": ("", "该患者没有进行中的随访。"),
+    "err_invalid_language": ("", "语言无效。"),
+    "err_invalid_send_at": ("", "发送时间无效（例如 09:00）。"),
+    "err_too_long": ("", "输入太长。"),
+    "chart_leg_title": ("Leg pain (0 = none, 10 = worst)", "腿痛（0 = 不痛，10 = 最痛）"),
+    "chart_walk_title": ("Walking before having to stop", "需要停下前能走的距离"),
+    "chart_ward_band": ("Ward: middle half", "病区：中间一半"),
+    "chart_ward_median": ("Ward: median", "病区：中位数"),
+    "chart_patient": ("Patient", "患者"),
+    "chart_before": ("Before surgery", "术前"),
+    "chart_missed": ("Missed", "未回答"),
+    "new_date_format": (
+        "Give the new surgery date as YYYY-MM-DD.",
+        "请按 年-月-日 格式填写新的手术日期。",
+    ),
+    "date_moved": (
+        "Surgery date is now {date}; {n} check-ins moved.",
+        "手术日期已改为 {date}；{n} 次随访已调整。",
+    ),
+    "date_format": ("%d %b %Y", "%Y-%m-%d"),
+    "time_format": ("%d %b %H:%M", "%m-%d %H:%M"),
+    "patient_en": ("English", "英文"),
+    "patient_zh": ("Chinese", "中文"),
+    "level_red": ("RED", "红色"),
+    "level_amber": ("AMBER", "黄色"),
+    "level_info": ("INFO", "提示"),
+    "flag_open": ("open", "未确认"),
+    "flag_acknowledged": ("acknowledged", "已确认"),
+    "flag_resolved": ("resolved", "已处理"),
     "expires": ("Link valid until", "链接有效期至"),
     "not_found": ("Page not found.", "页面不存在。"),
     "sign_in_first": ("Please sign in.", "请先登录。"),
@@ -149,6 +179,12 @@ WORDS: Final[dict[str, tuple[str, str]]] = {
     "sending": ("sending", "发送中"),
     "cancelled": ("cancelled", "已取消"),
     "numbness_before": ("Numbness before", "术前麻木"),
+    "as_of": (
+        "Flags are live; patients to call and pain trends as of {reasons} (every 5 minutes), "
+        "the ward's quartiles as of {bands} (hourly).",
+        "警报为实时；需致电的患者和疼痛趋势更新于 {reasons}（每5分钟），"
+        "病区四分位数更新于 {bands}（每小时）。",
+    ),
 }
 
 

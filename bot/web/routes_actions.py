@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.nurse.texts import nurse_language
 from bot.services.enrolment import EnrolmentError, change_surgery_date, new_invite
 from bot.web.accounts import SignedIn
 from bot.web.context import as_nurse, page, protected, web_of
@@ -28,6 +29,14 @@ def _qr_svg(link: str) -> str:
     return str(segno.make(link, error="m", micro=False).svg_data_uri(scale=6, border=4))
 
 
+def _refusal(exc: EnrolmentError, language: str) -> str:
+    """Why the enrolment service refused, in the nurse's language (its own words in English)."""
+    if language != "zh":
+        return str(exc)
+    text = translator(language)(f"err_{exc.code}")
+    return str(exc) if text == f"err_{exc.code}" else text
+
+
 def _flag_id(request: Request) -> int | None:
     try:
         return int(request.path_params["flag_id"])
@@ -42,7 +51,9 @@ async def acknowledge(request: Request, who: SignedIn) -> Response:
     flag_id = _flag_id(request)
     if flag_id is None:
         return page(request, "refused.html", who, 404, reason="not_found")
-    result = await web.nurse.acknowledge(flag_id, as_nurse(who))
+    result = await web.nurse.acknowledge(
+        flag_id, as_nurse(who), language=nurse_language(who.language)
+    )
     return _back(
         str(form.get("ref") or (result.flag.patient_ref if result.flag else "")), result.message
     )
@@ -57,7 +68,9 @@ async def resolve(request: Request, who: SignedIn) -> Response:
         return page(request, "refused.html", who, 404, reason="not_found")
     outcome = str(form.get("outcome") or "") or None
     note = str(form.get("note") or "").strip() or None
-    result = await web.nurse.resolve(flag_id, as_nurse(who), outcome=outcome, note=note)
+    result = await web.nurse.resolve(
+        flag_id, as_nurse(who), outcome=outcome, note=note, language=nurse_language(who.language)
+    )
     return _back(
         str(form.get("ref") or (result.flag.patient_ref if result.flag else "")), result.message
     )
@@ -67,7 +80,27 @@ async def resolve(request: Request, who: SignedIn) -> Response:
 async def checkin_now(request: Request, who: SignedIn) -> Response:
     web = web_of(request)
     ref = request.path_params["ref"]
-    result = await web.nurse.send_checkin_now(as_nurse(who), ref)
+    result = await web.nurse.send_checkin_now(as_nurse(who), ref, nurse_language(who.language))
+    return _back(ref, result.message)
+
+
+@protected
+async def pause(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    ref = request.path_params["ref"]
+    result = await web.nurse.set_paused(
+        as_nurse(who), ref, pause=True, language=nurse_language(who.language)
+    )
+    return _back(ref, result.message)
+
+
+@protected
+async def resume(request: Request, who: SignedIn) -> Response:
+    web = web_of(request)
+    ref = request.path_params["ref"]
+    result = await web.nurse.set_paused(
+        as_nurse(who), ref, pause=False, language=nurse_language(who.language)
+    )
     return _back(ref, result.message)
 
 
@@ -78,7 +111,7 @@ async def invite(request: Request, who: SignedIn) -> Response:
     try:
         issued = await new_invite(web.sessions, web.settings, web.clock, ref, as_nurse(who).actor)
     except EnrolmentError as exc:
-        return _back(ref, str(exc))
+        return _back(ref, _refusal(exc, who.language))
     return page(
         request,
         "invite.html",
@@ -95,20 +128,19 @@ async def reschedule(request: Request, who: SignedIn) -> Response:
     web = web_of(request)
     ref = request.path_params["ref"]
     form = await request.form()
+    t = translator(who.language)
     try:
         new_date = dt.date.fromisoformat(str(form.get("surgery_date") or ""))
     except ValueError:
-        return _back(ref, "Give the new surgery date as YYYY-MM-DD.")
+        return _back(ref, t("new_date_format"))
     try:
         moved = await change_surgery_date(
             web.sessions, web.survey, web.clock, ref, new_date, as_nurse(who).actor
         )
     except EnrolmentError as exc:
-        return _back(ref, str(exc))
-    return _back(
-        ref,
-        f"Surgery date is now {moved.surgery_date:%d %b %Y}; {moved.replanned} check-ins moved.",
-    )
+        return _back(ref, _refusal(exc, who.language))
+    when = moved.surgery_date.strftime(t("date_format"))
+    return _back(ref, t("date_moved", date=when, n=moved.replanned))
 
 
 @protected
@@ -149,14 +181,8 @@ async def enrol(request: Request, who: SignedIn) -> Response:
             caregiver_helps=bool(values["caregiver"]),
         )
     except EnrolmentError as exc:
-        error = t(f"err_{exc.code}") if who.language == "zh" else str(exc)
         return page(
-            request,
-            "enrol.html",
-            who,
-            400,
-            values=values,
-            error=str(exc) if error == f"err_{exc.code}" else error,
+            request, "enrol.html", who, 400, values=values, error=_refusal(exc, who.language)
         )
     if invitation is None:
         return page(request, "refused.html", who, 403, reason="sign_in_first")
@@ -175,6 +201,8 @@ routes = [
     Route("/flags/{flag_id}/ack", acknowledge, methods=["POST"]),
     Route("/flags/{flag_id}/resolve", resolve, methods=["POST"]),
     Route("/patients/{ref}/checkin-now", checkin_now, methods=["POST"]),
+    Route("/patients/{ref}/pause", pause, methods=["POST"]),
+    Route("/patients/{ref}/resume", resume, methods=["POST"]),
     Route("/patients/{ref}/invite", invite, methods=["POST"]),
     Route("/patients/{ref}/reschedule", reschedule, methods=["POST"]),
     Route("/enrol", enrol_form, methods=["GET"]),

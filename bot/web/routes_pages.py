@@ -10,14 +10,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.nurse.cards import OUTCOMES
+from bot.nurse.statuses import patient_state
 from bot.nurse.texts import nurse_language
 from bot.nurse.texts import t as card_text
 from bot.web.accounts import SignedIn
-from bot.web.charts import panels_of, patient_chart_png
+from bot.web.charts import ChartWords, panels_of, patient_chart_png
 from bot.web.context import page, protected, web_of
 from bot.web.i18n import LANGUAGES, translator
 from bot.web.security import set_language
 from bot.web.views import checkin_rows, flag_why
+from storage.records import PatientRecord
 
 __all__ = ["routes"]
 
@@ -26,8 +28,13 @@ __all__ = ["routes"]
 async def worklist(request: Request, who: SignedIn) -> Response:
     web = web_of(request)
     t = translator(who.language)
-    rows, count = await web.dashboard.worklist(t, who.language)
-    return page(request, "worklist.html", who, rows=rows, refresh=web.refresh_seconds, count=count)
+    rows, count, as_of = await web.dashboard.worklist_as_of(t, who.language)
+    zone = ZoneInfo(web.settings.default_timezone)
+    return page(
+        request, "worklist.html", who, rows=rows, refresh=web.refresh_seconds, count=count,
+        reasons_at=f"{as_of.reasons.astimezone(zone):%H:%M}",
+        bands_at=f"{as_of.bands.astimezone(zone):%H:%M}",
+    )  # fmt: skip
 
 
 @protected
@@ -43,12 +50,18 @@ async def patient(request: Request, who: SignedIn) -> Response:
         "patient.html",
         who,
         p=found,
+        status=_status(found.recovery.patient, who.language),
         rows=checkin_rows(web.survey, found, t, zone, who.language),
         zone=zone,
         outcomes={o: card_text(f"outcome.{o}", nurse_language(who.language)) for o in OUTCOMES},
         message=request.query_params.get("done"),
         why=lambda flag: flag_why(flag.evidence, who.language),
     )
+
+
+def _status(patient: PatientRecord, language: str) -> str:
+    """``paused``, ``unreachable``, ``invite not opened``… in the nurse's language."""
+    return patient_state(patient.status, patient.chat_id is not None, nurse_language(language))
 
 
 @protected
@@ -58,10 +71,11 @@ async def patient_chart(request: Request, who: SignedIn) -> Response:
     if found is None:
         return Response(status_code=404)
     bands = await web.dashboard.bands()
+    t = translator(who.language)
     labels, leg, walking = panels_of(
-        web.survey, found.recovery.trajectory, bands.leg, bands.walking
+        web.survey, found.recovery.trajectory, bands.leg, bands.walking, t, who.language
     )
-    png = await asyncio.to_thread(patient_chart_png, labels, leg, walking)
+    png = await asyncio.to_thread(patient_chart_png, labels, leg, walking, ChartWords.of(t))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 

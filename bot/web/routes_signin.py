@@ -7,8 +7,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.context import page, web_of
+from bot.web.ratelimit import signin_detail
 from bot.web.security import check_csrf, sign_in, sign_out
 from storage.audit import record_audit
+from storage.signin_attempts import FAILED, SIGNED_IN
 
 __all__ = ["routes"]
 
@@ -31,17 +33,15 @@ async def signin(request: Request) -> Response:
     if not await check_csrf(request, form):
         return page(request, "signin.html", None, 403, error="csrf", next=target)
     address = request.client.host if request.client else "?"
-    if web.limiter.blocked(address, name):
-        await _audit(request, "web.signin_limited", name)
+    if await web.limiter.blocked(address, name):
+        await _audit(request, "web.signin_limited", name, **signin_detail(name, address))
         return page(request, "signin.html", None, 429, error="too_many", next=target)
     who = await web.accounts.verify(name, password)
-    if who is None:
-        web.limiter.failed(address, name)
-        await _audit(request, "web.signin_failed", name)
+    if who is None:  # the audit event is what the limit counts
+        await _audit(request, FAILED, name, **signin_detail(name, address))
         return page(request, "signin.html", None, 401, error="bad_sign_in", next=target)
-    web.limiter.succeeded(name)
     sign_in(request, who, web.clock)
-    await _audit(request, "web.signed_in", who.name, via="password")
+    await _audit(request, SIGNED_IN, who.name, via="password", **signin_detail(name))
     return RedirectResponse(target, status_code=303)
 
 
@@ -53,8 +53,9 @@ async def signin_link(request: Request) -> Response:
         return page(request, "refused.html", None, 403, reason="link_refused")
     sign_in(request, who, web.clock)
     await _audit(
-        request, "web.signed_in", who.name, via="telegram_link", telegram_user=who.telegram_user_id
-    )
+        request, SIGNED_IN, who.name, via="telegram_link", telegram_user=who.telegram_user_id,
+        **signin_detail(who.name),
+    )  # fmt: skip
     return RedirectResponse("/", status_code=303)
 
 
@@ -65,7 +66,7 @@ async def signout(request: Request) -> Response:
     return RedirectResponse("/signin", status_code=303)
 
 
-async def _audit(request: Request, action: str, name: str, **detail: object) -> None:
+async def _audit(request: Request, action: str, name: str, /, **detail: object) -> None:
     """Sign-ins under the nurse's name; a failed one never records the password."""
     web = web_of(request)
     async with web.sessions.begin() as session:

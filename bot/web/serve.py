@@ -36,7 +36,7 @@ class WebServer:
             log_level="warning",
             log_config=None,
             access_log=False,
-            lifespan="off",
+            lifespan="on",
             server_header=False,
         )
         self._server = _QuietServer(config)

@@ -31,7 +31,7 @@ def _label(survey: Survey, question: str, value: Any, lang: str) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if question == "walking" and isinstance(value, dict):
         category = value.get("category")
         for c in survey.distance_categories:
@@ -82,7 +82,7 @@ def checkin_rows(
             CheckinRow(
                 point,
                 t(checkin.status),
-                _when(when, zone),
+                _when(when, zone, t),
                 values,
                 [str(w) for w in words],
                 checkin.status == "missed",
@@ -102,8 +102,8 @@ def _typed(survey: Survey, question: str, raw: str | None, value: Any) -> bool:
     return True
 
 
-def _when(at: dt.datetime | None, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%d %b %Y %H:%M") if at else ""
+def _when(at: dt.datetime | None, zone: ZoneInfo, t: Translate) -> str:
+    return at.astimezone(zone).strftime(f"{t('date_format')} %H:%M") if at else ""
 
 
 def flag_why(evidence: dict[str, Any], lang: str) -> str:

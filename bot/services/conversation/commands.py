@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from bot.services.conversation._core import PAUSE, Chat, Context, Core
 from bot.services.conversation.flow import Flow
+from bot.services.pausing import set_checkins_paused
 from bot.services.replies import Edit, Reply
 from bot.texts import T
-from storage import patients as patient_store
 from surveys.model import Text
+
+
+def _actor(ctx: Context) -> str:
+    return f"patient:{ctx.patient.ref}"  # as Core.audit records the patient's own actions
 
 
 class Commands:
@@ -41,12 +45,12 @@ class Commands:
         core = self.core
 
         async def resume(ctx: Context, reply: Reply) -> None:
-            if ctx.patient.status != "paused":
+            if not await set_checkins_paused(
+                ctx.session, ctx.patient, paused=False, actor=_actor(ctx), at=ctx.now
+            ):
                 reply.say(T.not_paused.get(ctx.language))
                 await self.flow.show(ctx, reply, quiet=True)
                 return
-            await patient_store.update_patient(ctx.session, ctx.patient.id, status="active")
-            await core.audit(ctx, "patient.resumed")
             ctx.patient = await core.reload(ctx)
             reply.say(T.resumed.get(ctx.language))
             await self.flow.show(ctx, reply)
@@ -78,7 +82,7 @@ class Commands:
             reply.say(T.not_stopped.get(ctx.language))
             await self.flow.show(ctx, reply, quiet=True)
             return
-        if ctx.patient.status != "paused":
-            await patient_store.update_patient(ctx.session, ctx.patient.id, status="paused")
-            await core.audit(ctx, "patient.paused")
+        await set_checkins_paused(
+            ctx.session, ctx.patient, paused=True, actor=_actor(ctx), at=ctx.now
+        )
         reply.say(T.stopped.format(ctx.language, phone=core.phone(ctx.language)))

@@ -196,6 +196,31 @@ def test_checkin_now(settings: Settings, clock: FakeClock, world: Callable[..., 
     world(audited)
 
 
+def test_patient_pause_and_resume(
+    settings: Settings, clock: FakeClock, world: Callable[..., Any]
+) -> None:
+    async def enrol(w: NurseWorld) -> None:
+        await w.enrol("P-001", surgery_date=dt.date(2026, 3, 1))
+
+    world(enrol)
+    paused = invoke(settings, clock, "patient", "pause", "P-001", "--by", "Anna Lee")
+    twice = invoke(settings, clock, "patient", "resume", "P-001")
+    assert (paused.exit_code, paused.stdout) == (
+        0, "P-001's check-ins are paused: no check-ins and no reminders until resumed.\n",
+    )  # fmt: skip
+    assert twice.exit_code == 0
+    again = invoke(settings, clock, "patient", "resume", "P-001")
+    assert (again.exit_code, again.stderr) == (1, "Error: P-001's check-ins are not paused.\n")
+
+    async def audited(w: NurseWorld) -> None:
+        events = [*await w.audit("patient.paused"), *await w.audit("patient.resumed")]
+        assert [(e.actor, e.action) for e in events] == [
+            ("cli:Anna Lee", "patient.paused"), ("cli", "patient.resumed"),
+        ]  # fmt: skip
+
+    world(audited)
+
+
 def test_report_as_text_and_json(
     settings: Settings, clock: FakeClock, world: Callable[..., Any]
 ) -> None:

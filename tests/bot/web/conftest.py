@@ -23,6 +23,7 @@ from bot.app import running
 from bot.clock import FakeClock
 from bot.nurse.service import NurseService
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, SentMessage
+from bot.scheduling import Dispatcher, Pacer
 from bot.services.conversation import ConversationService
 from bot.settings import load_settings
 from bot.telegram.handlers import PatientHandlers
@@ -52,6 +53,8 @@ class Ward(NurseWorld):
     service: NurseService
     web: WebContext
     url: str
+    dispatcher: Dispatcher
+    """Sends what is due when a test runs it (the bot here runs no periodic jobs)."""
 
     async def next_message(self, chat_id: int, contains: str | None = None) -> SentMessage:
         def match(message: SentMessage) -> bool:
@@ -94,6 +97,8 @@ async def ward(db_url: str) -> AsyncIterator[Ward]:
         application.add_handlers(
             PatientHandlers(conversation, TelegramTransport(bot), notifier=service).handlers()
         )
+        dispatcher = Dispatcher(sessions, survey, settings, clock, TelegramTransport(bot),
+                                conversation, instance="test", pacer=Pacer.unlimited())  # fmt: skip
         await web.accounts.add(NURSE, PASSWORD)
         try:
             async with (
@@ -101,7 +106,8 @@ async def ward(db_url: str) -> AsyncIterator[Ward]:
                 serving(create_web_app(web), "127.0.0.1", 0) as server,
             ):
                 url = f"http://127.0.0.1:{server.port}"
-                yield Ward(sessions, survey, settings, clock, sandbox, service, web, url)
+                yield Ward(sessions, survey, settings, clock, sandbox, service, web, url,
+                           dispatcher)  # fmt: skip
         finally:
             await engine.dispose()
 

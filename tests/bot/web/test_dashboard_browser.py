@@ -7,9 +7,12 @@ import datetime as dt
 import re
 
 import zxingcpp
+from matplotlib.text import Text
 from PIL import Image
 from playwright.async_api import Page, expect
 
+from bot.web.charts import ChartWords, panels_of, patient_chart_figure
+from bot.web.i18n import translator
 from storage.audit import list_audit
 from tests.bot.web.conftest import GROUP, NURSE, PATIENT, SAM, Ward, screenshot, sign_in
 
@@ -19,8 +22,8 @@ async def _tap(ward: Ward, label: str, then: str) -> None:
     await ward.next_message(PATIENT, then)
 
 
-async def _red_answer_through_the_bot(ward: Ward) -> None:
-    """P-001 answers the baseline, then reports new leg weakness on day 1."""
+async def _baseline_through_the_bot(ward: Ward) -> None:
+    """P-001 opens the invite, consents and answers the baseline."""
     enrolment = await ward.enrol("P-001")
     ward.sandbox.create_private_chat(PATIENT, "Ann")
     await ward.sandbox.send_command(PATIENT, "start", enrolment.token)
@@ -32,6 +35,11 @@ async def _red_answer_through_the_bot(ward: Ward) -> None:
     await _tap(ward, "No", "4/")
     await ward.sandbox.send_text(PATIENT, "40 m")
     await ward.next_message(PATIENT, "Thank you")
+
+
+async def _red_answer_through_the_bot(ward: Ward) -> None:
+    """P-001 answers the baseline, then reports new leg weakness on day 1."""
+    await _baseline_through_the_bot(ward)
     ward.clock.advance(dt.timedelta(days=1))
     await ward.sandbox.send_text(PATIENT, "hello")
     await ward.next_message(PATIENT, "1/")
@@ -68,7 +76,9 @@ async def test_a_nurse_signs_in_with_a_password_and_sees_the_empty_worklist(
     assert cookie["expires"] > 0  # expires (Max-Age), not a browser-session cookie
     async with ward.sessions() as session:
         signed = await list_audit(session, action="web.signed_in")
-    assert [(a.actor, a.detail) for a in signed] == [(f"web:{NURSE}", {"via": "password"})]
+    assert [(a.actor, a.detail) for a in signed] == [
+        (f"web:{NURSE}", {"via": "password", "name": NURSE.casefold()}),
+    ]
 
 
 async def test_the_worklist_shows_a_red_answer_from_the_bot_and_the_card_follows_the_page(
@@ -137,6 +147,85 @@ async def test_the_worklist_shows_a_red_answer_from_the_bot_and_the_card_follows
     ]
     await page.get_by_role("link", name="Worklist").click()
     await expect(page).to_have_title("(0) Worklist · Spine follow-up")
+
+
+async def test_a_nurse_pauses_check_ins_from_the_patient_page_and_resumes_them(
+    ward: Ward, page: Page
+) -> None:
+    await _baseline_through_the_bot(ward)
+    await sign_in(page, ward)
+    await page.goto(ward.url + "/patients/P-001")
+    status = page.locator("#patient-status")
+    await expect(status).to_have_text("active")
+
+    await page.get_by_role("button", name="Pause check-ins").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "P-001's check-ins are paused: no check-ins and no reminders until resumed."
+    )
+    await expect(status).to_have_text("paused")
+    await screenshot(page, "patient-paused")
+    ward.clock.advance(dt.timedelta(days=1))  # the day-1 check-in is due
+    before = len(ward.sandbox.transcript(PATIENT).texts)
+    paused = await ward.dispatcher.run_until_idle()
+    assert paused.dispatched.claimed == 0
+    assert len(ward.sandbox.transcript(PATIENT).texts) == before
+
+    await page.get_by_role("button", name="Resume check-ins").click()
+    await expect(status).to_have_text("active")
+    await expect(page.get_by_role("button", name="Pause check-ins")).to_be_visible()
+    resumed = await ward.dispatcher.run_until_idle()
+    assert resumed.dispatched.claimed == 1
+    await ward.next_message(PATIENT, "Time for your check-in (day 1")
+    async with ward.sessions() as session:
+        events = [*await list_audit(session, action="patient.paused"),
+                  *await list_audit(session, action="patient.resumed")]  # fmt: skip
+    assert [(e.actor, e.action) for e in events] == [
+        (f"web:{NURSE}", "patient.paused"), (f"web:{NURSE}", "patient.resumed"),
+    ]  # fmt: skip
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+async def test_a_chinese_speaking_nurse_reads_every_message_and_chart_label_in_chinese(
+    ward: Ward, page: Page
+) -> None:
+    flags = await ward.raise_flags({"red_flags": ["fever"], "leg_pain": 6, "back_pain": 2})
+    await sign_in(page, ward)
+    await page.get_by_role("button", name="中文").click()
+    await page.goto(ward.url + "/patients/P-001")
+    notice = page.get_by_role("status")
+
+    await page.get_by_role("button", name="确认").click()
+    await expect(notice).to_have_text(f"已确认警报 #{flags[0].id}。")
+    await page.get_by_label("更改手术日期").fill("2026-03-09")
+    await page.get_by_role("button", name="更改手术日期").click()
+    moved = re.compile(r"^手术日期已改为 2026-03-09；\d+ 次随访已调整。$")
+    await expect(notice).to_have_text(moved)
+    await page.get_by_role("button", name="暂停随访").click()
+    await expect(notice).to_have_text("P-001 的随访已暂停：恢复前不发送随访和提醒。")
+    await expect(page.locator("#patient-status")).to_have_text("已暂停")
+    shown = await page.locator("main").inner_text()
+    assert LATIN_WORD.findall(shown.replace("P-001", "").replace(NURSE, "")) == []
+    await screenshot(page, "patient-zh")
+    for path in ("/", "/ward"):
+        await page.goto(ward.url + path)
+        await expect(page.locator("main")).to_be_visible()
+        shown = await page.locator("main").inner_text()
+        assert LATIN_WORD.findall(shown.replace("P-001", "").replace(NURSE, "")) == [], path
+
+    found = await ward.web.dashboard.patient("P-001")
+    assert found is not None
+    t = translator("zh")
+    bands = await ward.web.dashboard.bands()
+    labels, leg, walking = panels_of(
+        ward.survey, found.recovery.trajectory, bands.leg, bands.walking, t, "zh"
+    )
+    figure = patient_chart_figure(labels, leg, walking, ChartWords.of(t))
+    drawn = [text.get_text() for text in figure.findobj(Text) if text.get_text()]
+    assert "腿痛（0 = 不痛，10 = 最痛）" in drawn
+    assert {"术前", "第 1 天", "第 365 天", "患者"} <= set(drawn)
+    assert [word for text in drawn for word in LATIN_WORD.findall(text)] == []
 
 
 async def test_enrolment_shows_a_printable_invite_card_whose_qr_code_is_the_link(

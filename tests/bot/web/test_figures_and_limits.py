@@ -1,14 +1,10 @@
-"""Percentiles from answer counts, and the sign-in rate limit."""
+"""Percentiles from answer counts."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from bot.clock import FakeClock
 from bot.web.figures import band_of, percentile, percentile_of_values
-from bot.web.ratelimit import SignInLimiter
 
 
 @pytest.mark.parametrize(
@@ -37,17 +33,3 @@ def test_a_histogram_gives_the_same_band_as_its_values() -> None:
         percentile_of_values(values, 0.75), 8,
     )  # fmt: skip
     assert percentile(counts, 0.5) == 6.5
-
-
-def test_five_failures_block_the_name_and_the_address_for_fifteen_minutes() -> None:
-    clock = FakeClock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))
-    limiter = SignInLimiter(clock)
-    for _ in range(5):
-        assert not limiter.blocked("10.0.0.1", "Ana")
-        limiter.failed("10.0.0.1", "Ana")
-    assert limiter.blocked("10.0.0.1", "Ana")
-    assert limiter.blocked("10.0.0.2", "ana")  # the name, from anywhere
-    assert limiter.blocked("10.0.0.1", "Bob")  # the address, for any name
-    assert not limiter.blocked("10.0.0.2", "Bob")
-    clock.advance(dt.timedelta(minutes=15))
-    assert not limiter.blocked("10.0.0.1", "Ana")

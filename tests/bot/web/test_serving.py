@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from bot.app import build_bot, build_services, running
@@ -26,6 +28,9 @@ async def test_the_dashboard_starts_and_stops_with_the_bot(db_url: str) -> None:
         )
         server = serve_with_application(bot.application, create_web_app(context), "127.0.0.1", 0)
         async with running(bot.application, poll_timeout=1):
+            # the worklist's shared figures are computed at start, before anyone asks
+            computed = await asyncio.wait_for(context.dashboard.shared.ready(), timeout=60)
+            assert computed.as_of == START
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
                 signin = await client.get("/signin")
                 home = await client.get("/")

@@ -95,3 +95,30 @@ async def test_the_worklist_speaks_chinese_to_a_chinese_speaking_nurse(world: Nu
     assert [s.text for s in rows[0].signals] == [
         "红色警报：发烧38 °C或以上，或寒战（0 分钟前发出，尚未升级）"
     ]
+
+
+async def test_slow_figures_are_served_as_they_were_and_refreshed_beside_the_request(
+    world: NurseWorld,
+) -> None:
+    await world.enrol("P-EARLY", surgery_date=START.date())
+    world.clock.advance(dt.timedelta(days=3))
+    dashboard = Dashboard(world.sessions, world.survey, world.clock)
+    first = world.clock.now()
+    rows, count, as_of = await dashboard.worklist_as_of(translator("en"), "en")
+    assert ([r.ref for r in rows], count, as_of.reasons, as_of.bands) == (
+        ["P-EARLY"],
+        1,
+        first,
+        first,
+    )
+
+    await world.enrol("P-LATE", surgery_date=world.clock.now().date())
+    world.clock.advance(dt.timedelta(days=3))
+    rows, count, as_of = await dashboard.worklist_as_of(translator("en"), "en")
+    assert ([r.ref for r in rows], count, as_of.reasons) == (["P-EARLY"], 1, first)  # no wait
+
+    await dashboard.shared.settled()  # the refresh the request started beside it
+    rows, count, as_of = await dashboard.worklist_as_of(translator("en"), "en")
+    assert ([r.ref for r in rows], count) == (["P-EARLY", "P-LATE"], 2)
+    assert as_of.reasons == as_of.bands == world.clock.now()  # the hourly bands were 3 days old
+    assert [s.text for s in rows[1].signals] == ["invite never opened"]
