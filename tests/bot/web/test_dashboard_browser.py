@@ -14,46 +14,29 @@ from playwright.async_api import Page, expect
 from bot.web.charts import ChartWords, panels_of, patient_chart_figure
 from bot.web.i18n import translator
 from storage.audit import list_audit
+from tests.bot.patient_steps import PatientSteps
 from tests.bot.web.conftest import GROUP, NURSE, PATIENT, SAM, Ward, screenshot, sign_in
-
-
-async def _tap(ward: Ward, label: str, then: str) -> None:
-    await ward.sandbox.press_button(PATIENT, label)
-    await ward.next_message(PATIENT, then)
 
 
 async def _baseline_through_the_bot(ward: Ward) -> None:
     """P-001 opens the invite, consents and answers the baseline."""
-    enrolment = await ward.enrol("P-001")
-    ward.sandbox.create_private_chat(PATIENT, "Ann")
-    await ward.sandbox.send_command(PATIENT, "start", enrolment.token)
-    await ward.next_message(PATIENT, "Welcome")
-    await _tap(ward, "OK, I agree", "Which language")
-    await _tap(ward, "English", "1/")
-    await _tap(ward, "8", "2/")
-    await _tap(ward, "5", "3/")
-    await _tap(ward, "No", "4/")
-    await ward.sandbox.send_text(PATIENT, "40 m")
-    await ward.next_message(PATIENT, "Thank you")
+    await PatientSteps(ward, PATIENT).join("P-001")
 
 
 async def _red_answer_through_the_bot(ward: Ward) -> None:
     """P-001 answers the baseline, then reports new leg weakness on day 1."""
-    await _baseline_through_the_bot(ward)
-    ward.clock.advance(dt.timedelta(days=1))
-    await ward.sandbox.send_text(PATIENT, "hello")
-    await ward.next_message(PATIENT, "1/")
-    await _tap(ward, "6", "2/")
-    await _tap(ward, "5", "3/")
-    await _tap(ward, "I have none", "4/")
-    await ward.sandbox.send_text(PATIENT, "30 m")
-    await ward.next_message(PATIENT, "5/")
-    await _tap(ward, "Much better", "6/")
+    patient = PatientSteps(ward, PATIENT)
+    await patient.join("P-001")
+    await patient.check_in_due(days=1)
+    await patient.tap("6", "2/")
+    await patient.tap("5", "3/")
+    await patient.tap("I have none", "4/")
+    await patient.say("30 m", "5/")
+    await patient.tap("Much better", "6/")
     await ward.sandbox.press_button(
         PATIENT, "▫️ New weakness in a leg or foot, a dragging foot, or a fall"
     )
-    await ward.sandbox.press_button(PATIENT, "Done ✔")
-    await ward.next_message(PATIENT, "7/")
+    await patient.tap("Done ✔", "7/")
 
 
 async def test_a_nurse_signs_in_with_a_password_and_sees_the_empty_worklist(
