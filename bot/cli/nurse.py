@@ -184,7 +184,7 @@ def flag_ack(app: CliApp, flag_id: int, by: str) -> None:
 
     async def act() -> ActionResult:
         async with _service(app) as service:
-            return await service.acknowledge(flag_id, Nurse(by))
+            return await service.flags.acknowledge(flag_id, Nurse(by))
 
     _report(app, run(act()))
 
@@ -204,7 +204,7 @@ def flag_resolve(app: CliApp, flag_id: int, by: str, outcome: str | None, note: 
 
     async def act() -> ActionResult:
         async with _service(app) as service:
-            return await service.resolve(flag_id, Nurse(by), outcome=outcome, note=note)
+            return await service.flags.resolve(flag_id, Nurse(by), outcome=outcome, note=note)
 
     _report(app, run(act()))
 
@@ -218,7 +218,7 @@ def flag_resolve_recovered(app: CliApp, by: str, note: str | None) -> None:
 
     async def act() -> ActionResult:
         async with _service(app) as service:
-            return await service.resolve_recovered(Nurse(by), note)
+            return await service.flags.resolve_recovered(Nurse(by), note)
 
     _report(app, run(act()))
 

@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,21 +37,20 @@ from bot.nurse.chart import chart_data, render_chart
 from bot.nurse.checkin_now import bring_checkin_forward
 from bot.nurse.desk import CardDesk
 from bot.nurse.digest import digest_counts, digest_keyboard, digest_rows, digest_text
+from bot.nurse.flag_actions import NURSE_KIND, UNRESOLVED, ActionResult, FlagActions
 from bot.nurse.language import NurseLanguages
-from bot.nurse.notes import tidy_note
 from bot.nurse.pausing import pause_or_resume
 from bot.nurse.qr import invite_qr_png
-from bot.nurse.recovered import recovered_flags, recovery_note
 from bot.nurse.recovery import CohortSummary, Trajectory, cohort_summary
 from bot.nurse.summary import patient_text
-from bot.nurse.texts import NT, nurse_language, t
-from bot.services.callbacks import CallbackCodec, CallbackData, InvalidCallback
+from bot.nurse.texts import NT, nurse_language
+from bot.services.callbacks import CallbackCodec, CallbackData
 from bot.services.enrolment import enrol_patient
 from bot.services.replies import Outgoing
 from bot.services.transport import DeliveryError, RetryLater, Transport
 from bot.settings import Settings
 from storage.audit import list_audit, record_audit
-from storage.flags import get_flag, list_flags, set_flag
+from storage.flags import list_flags, set_flag
 from storage.patients import patient_by_ref
 from storage.records import FlagRecord
 from surveys.model import Language, Survey
@@ -69,21 +68,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("followup.security")
 
-NURSE_KIND: Final = "n"  # callback kind of nurse buttons; patients' kinds are other letters
 CARD_LEVELS: Final = ("red", "amber")
-UNRESOLVED: Final = ("open", "acknowledged")
-MAX_NOTE_CHARS: Final = 500
-INVALID_BUTTON = "This button is no longer valid."
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    """What a nurse action did: ``message`` is one line for the nurse (toast or CLI)."""
-
-    ok: bool
-    message: str
-    flag: FlagRecord | None = None
-    card_updated: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -110,9 +95,6 @@ class Invitation:
     qr_png: bytes
     checkins: int
     recalled_baseline: bool
-
-
-Mode = Literal["card", "outcomes", "note"]
 
 
 class NurseService:
@@ -145,6 +127,10 @@ class NurseService:
         self._desk = CardDesk(sessions, survey, settings, clock, transport, self.payload,
                               nurse_language(settings.nurse_language), owner=instance)  # fmt: skip
         self._languages = NurseLanguages(sessions, settings.nurse_language, clock)
+        self.flags = FlagActions(
+            sessions, survey, clock, self._desk, self._codec, self.authorize, self._languages
+        )
+        """Acknowledge, resolve, card buttons and note replies."""
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -277,201 +263,6 @@ class NurseService:
             except DeliveryError as exc:
                 log.warning("nurse sweep step failed: %s", type(exc).__name__)
 
-    # ------------------------------------------------------------------ actions
-
-    async def acknowledge(
-        self,
-        flag_id: int,
-        nurse: Nurse,
-        *,
-        pressed: tuple[int, int] | None = None,
-        language: Language = "en",
-    ) -> ActionResult:
-        """Mark one open flag as seen by ``nurse`` (``followup flag ack``); its card shows it.
-        The answer is in ``language``."""
-        if not (verdict := await self.authorize(nurse, "acknowledge", flag_id)):
-            return ActionResult(False, verdict.text(nurse.language))
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            flag = await get_flag(session, flag_id)
-            if flag is None:
-                return ActionResult(False, NT.flag_missing.format(language, id=flag_id))
-            done = await set_flag(
-                session, flag_id, expect_status=("open",), status="acknowledged",
-                acknowledged_by=nurse.label, acknowledged_at=now,
-            )  # fmt: skip
-            if done:
-                await self._audit(session, nurse, "flag.acknowledged", flag, now)
-            flag = await get_flag(session, flag_id)
-        assert flag is not None
-        if not done:
-            return ActionResult(False, _already(flag, language), flag)
-        updated = await self._refresh(flag)
-        return ActionResult(True, NT.flag_acknowledged.format(language, id=flag_id), flag, updated)
-
-    async def resolve(
-        self,
-        flag_id: int,
-        nurse: Nurse,
-        *,
-        outcome: str | None = None,
-        note: str | None = None,
-        pressed: tuple[int, int] | None = None,
-        language: Language = "en",
-    ) -> ActionResult:
-        """Close one flag (``followup flag resolve``) with an outcome, a note, or both.
-        The answer is in ``language``."""
-        if not (verdict := await self.authorize(nurse, "resolve", flag_id)):
-            return ActionResult(False, verdict.text(nurse.language))
-        note = tidy_note(note)
-        if outcome is not None and outcome not in cards.OUTCOMES:
-            choices = ", ".join(cards.OUTCOMES)
-            unknown = NT.resolve_unknown_outcome.format(language, outcome=outcome, choices=choices)
-            return ActionResult(False, unknown)
-        if outcome is None and not note:
-            return ActionResult(False, NT.resolve_needs_words.get(language))
-        if note and len(note) > MAX_NOTE_CHARS:
-            return ActionResult(False, NT.note_too_long.format(language, n=MAX_NOTE_CHARS))
-        words = [t(f"outcome.{outcome}", self._desk.language)] if outcome else []
-        words += [note] if note else []
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            flag = await get_flag(session, flag_id)
-            if flag is None:
-                return ActionResult(False, NT.flag_missing.format(language, id=flag_id))
-            done = await set_flag(
-                session, flag_id, expect_status=UNRESOLVED, status="resolved",
-                resolved_by=nurse.label, resolved_at=now, resolution_note=" — ".join(words),
-            )  # fmt: skip
-            if done:
-                await self._audit(session, nurse, "flag.resolved", flag, now,
-                                  outcome=outcome or "note", note=bool(note))  # fmt: skip
-            flag = await get_flag(session, flag_id)
-        assert flag is not None
-        if not done:
-            return ActionResult(False, _already(flag, language), flag)
-        updated = await self._refresh(flag)
-        return ActionResult(True, NT.flag_resolved.format(language, id=flag_id), flag, updated)
-
-    async def _refresh(self, flag: FlagRecord) -> bool | None:
-        """Show a flag's new state on its card; None if it has no posted card."""
-        if flag.card_id is None:
-            return None
-        try:
-            shown = await self._desk.render(flag.card_id)
-        except DeliveryError as exc:
-            log.info("card %s not updated now (%s); the sweep will retry", flag.card_id, exc)
-            return False
-        return shown if flag.card_message_id is not None or shown else None
-
-    async def _audit(
-        self, session: AsyncSession, nurse: Nurse, action: str, flag: FlagRecord,
-        now: dt.datetime, **detail: Any,
-    ) -> None:  # fmt: skip
-        await record_audit(
-            session, at=now, actor=nurse.actor, action=action, entity="flag", entity_id=flag.id,
-            detail={"level": flag.level, "patient": flag.patient_ref, "rule": flag.rule_id,
-                    "via": "telegram" if nurse.user_id is not None else nurse.via, **detail},
-        )  # fmt: skip
-
-    async def press(self, chat_id: int, nurse: Nurse, payload: str, message_id: int) -> str:
-        """A tap on a card's button in ``chat_id``; returns the short answer to show.
-
-        The card comes from the signed payload (bound to this chat), never from the text.
-        """
-        try:
-            data = self._codec.decode(chat_id, payload)
-            if data.kind != NURSE_KIND or data.value not in cards.ACTIONS:
-                raise InvalidCallback("not a nurse button")
-        except InvalidCallback as exc:
-            security_log.warning("refused nurse button (%s) in chat %s", exc, chat_id)
-            async with self._sessions.begin() as session:
-                await record_audit(
-                    session, at=self._clock.now(), actor=nurse.actor,
-                    action="security.bad_callback", entity="chat", entity_id=chat_id,
-                    detail={"reason": str(exc)},
-                )  # fmt: skip
-            return INVALID_BUTTON
-        card_id, action = data.checkin_id, data.value
-        pressed = (chat_id, message_id)
-        if not (verdict := await self.authorize(nurse, f"button:{action}", card_id)):
-            return verdict.text(nurse.language)
-        if action == "recov":
-            return (await self.resolve_recovered(nurse)).message
-        if action == "ack":
-            return (await self._desk.act(card_id, nurse, "ack", pressed=pressed)).message
-        if action in cards.OUTCOMES:
-            result = await self._desk.act(card_id, nurse, "res", outcome=action, pressed=pressed)
-            return result.message
-        if action == "open":
-            await self._desk.open_copy(card_id, chat_id)
-            return ""
-        mode: Mode = "outcomes" if action == "res" else "note" if action == "note" else "card"
-        view = await self._desk.show_mode(card_id, chat_id, message_id, mode)
-        if view is None:
-            return f"There is no card #{card_id}."
-        if view.status == "resolved":
-            return f"Card #{card_id} is resolved."
-        return "Reply to the card with a short note." if mode == "note" else ""
-
-    async def note_reply(
-        self, nurse: Nurse, note: str, *, replied: tuple[int, int]
-    ) -> ActionResult | None:
-        """A reply to a card message that asks for a note resolves that card; None if the
-        replied message is not one (found by its stored message id, never by its text)."""
-        card_id = await self._desk.card_asking_note(*replied)
-        if card_id is None:
-            return None
-        if not (verdict := await self.authorize(nurse, "resolve", card_id)):
-            return ActionResult(False, verdict.text(nurse.language))
-        result = await self._desk.act(card_id, nurse, "res", note=note, pressed=replied)
-        flag = result.flags[0] if result.flags else None
-        return ActionResult(result.ok, result.message, flag)
-
-    async def resolve_recovered(self, nurse: Nurse, note: str | None = None) -> ActionResult:
-        """Resolve every unresolved flag whose answer has since recovered, each audited, with
-        the recovery as its reason (and the nurse's note, if any)."""
-        if not (verdict := await self.authorize(nurse, "resolve.recovered")):
-            return ActionResult(False, verdict.text(nurse.language))
-        note = tidy_note(note)
-        if note and len(note) > MAX_NOTE_CHARS:
-            return ActionResult(
-                False, f"The note is too long (at most {MAX_NOTE_CHARS} characters)."
-            )
-        now, lang = self._clock.now(), self._desk.language
-        async with self._sessions.begin() as session:
-            flags = await list_flags(session, statuses=UNRESOLVED, limit=10_000)
-            recovered = await recovered_flags(session, flags)
-            done = 0
-            for flag in flags:
-                if flag.id not in recovered:
-                    continue
-                reason = (f"{t('outcome.recovered', lang)}: "
-                          f"{recovery_note(self._survey, recovered[flag.id], lang)}")  # fmt: skip
-                if await set_flag(
-                    session, flag.id, expect_status=UNRESOLVED, status="resolved",
-                    resolved_by=nurse.label, resolved_at=now,
-                    resolution_note=" — ".join([reason, *([note] if note else [])]),
-                ):  # fmt: skip
-                    done += 1
-                    await self._audit(session, nurse, "flag.resolved", flag, now,
-                                      outcome="recovered", note=bool(note))  # fmt: skip
-        if not done:
-            return ActionResult(False, "No flag has a recovered answer.")
-        try:
-            await self._desk.render_pending()
-        except DeliveryError as exc:
-            log.info("cards not updated now (%s); the sweep will retry", exc)
-        plural = "s" if done != 1 else ""
-        return ActionResult(True, f"Resolved {done} flag{plural} whose answer has recovered.")
-
-    async def recovered_notes(self, flags: Iterable[FlagRecord]) -> dict[int, str]:
-        """ "Leg pain 2 since day 28" for each of ``flags`` whose answer has recovered."""
-        async with self._sessions() as session:
-            found = await recovered_flags(session, list(flags))
-        lang = self._desk.language
-        return {i: recovery_note(self._survey, r, lang) for i, r in found.items()}
-
     # ------------------------------------------------------------------ views
 
     async def open_flags(self, statuses: Iterable[str] = UNRESOLVED) -> list[FlagRecord]:
@@ -487,7 +278,7 @@ class NurseService:
             return
         flags = await self.open_flags()
         text = cards.flag_list_text(NT.open_flags.get(language), flags, self._clock.now(),
-                                    language, await self.recovered_notes(flags))  # fmt: skip
+                                    language, await self.flags.recovered_notes(flags))  # fmt: skip
         await self._transport.send(
             chat_id, Outgoing(text, cards.flag_list_keyboard(flags, self.payload(chat_id)))
         )
@@ -616,9 +407,3 @@ class NurseService:
             checkins=len(enrolled.checkins),
             recalled_baseline=enrolled.recalled_baseline,
         )
-
-
-def _already(flag: FlagRecord, language: Language) -> str:
-    if flag.status == "resolved":
-        return NT.flag_already_resolved.format(language, id=flag.id, who=flag.resolved_by)
-    return NT.flag_already_acknowledged.format(language, id=flag.id, who=flag.acknowledged_by)

@@ -115,6 +115,18 @@ class NT:
     note_too_long = Text(
         "The note is too long (at most {n} characters).", "备注太长（最多 {n} 个字符）。"
     )
+    card_missing = Text("There is no card #{id}.", "没有卡片 #{id}。")
+    card_resolved = Text("Card #{id} is resolved.", "卡片 #{id} 已处理。")
+    card_reply_with_note = Text(
+        "Reply to the card with a short note.", "请回复这张卡片，写一句备注。"
+    )
+    none_recovered = Text("No flag has a recovered answer.", "没有回答已恢复的警报。")
+    recovered_resolved_one = Text(
+        "Resolved 1 flag whose answer has recovered.", "已处理 1 条回答已恢复的警报。"
+    )
+    recovered_resolved = Text(
+        "Resolved {n} flags whose answer has recovered.", "已处理 {n} 条回答已恢复的警报。"
+    )
 
     # pause / resume (dashboard, followup patient pause|resume)
     paused = Text(

@@ -181,7 +181,7 @@ class NurseHandlers:
         if message is None:
             await query.answer()
             return
-        answer = await self._service.press(
+        answer = await self._service.flags.press(
             message.chat.id, _nurse(update), query.data or "", message.message_id
         )
         await query.answer(answer or None)
@@ -191,7 +191,7 @@ class NurseHandlers:
         message = update.effective_message
         assert message is not None and message.reply_to_message is not None
         replied = message.reply_to_message
-        result = await self._service.note_reply(
+        result = await self._service.flags.note_reply(
             _nurse(update), message.text or "", replied=(message.chat.id, replied.message_id)
         )
         if result is not None:

@@ -51,7 +51,7 @@ async def acknowledge(request: Request, who: SignedIn) -> Response:
     flag_id = _flag_id(request)
     if flag_id is None:
         return page(request, "refused.html", who, 404, reason="not_found")
-    result = await web.nurse.acknowledge(
+    result = await web.nurse.flags.acknowledge(
         flag_id, as_nurse(who), language=nurse_language(who.language)
     )
     return _back(
@@ -68,7 +68,7 @@ async def resolve(request: Request, who: SignedIn) -> Response:
         return page(request, "refused.html", who, 404, reason="not_found")
     outcome = str(form.get("outcome") or "") or None
     note = str(form.get("note") or "").strip() or None
-    result = await web.nurse.resolve(
+    result = await web.nurse.flags.resolve(
         flag_id, as_nurse(who), outcome=outcome, note=note, language=nurse_language(who.language)
     )
     return _back(

@@ -92,7 +92,7 @@ async def test_membership_is_remembered_for_a_few_minutes(nurse_harness: NurseHa
 async def test_a_refused_acknowledge_changes_nothing(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
     await h.raise_flags({"red_flags": ["wound"]})
-    result = await h.service.acknowledge(1, Nurse("Omar", OMAR))
+    result = await h.service.flags.acknowledge(1, Nurse("Omar", OMAR))
     assert (result.ok, result.message) == (False, "Only ward nurses can do this.")
     assert (await h.flag(1)).status == "open"
     assert [e.detail for e in await h.audit("nurse.refused")] == [{"what": "acknowledge"}]
@@ -108,11 +108,11 @@ async def test_a_forged_or_replayed_button_is_refused_and_audited(
     ack = card.buttons[0][0].callback_data
     assert ack is not None
     forged = ack.replace(":ack:", ":fine:")
-    assert await h.service.press(GROUP, Nurse("Anna", ANNA), forged, card.message_id) == (
+    assert await h.service.flags.press(GROUP, Nurse("Anna", ANNA), forged, card.message_id) == (
         "This button is no longer valid."
     )
     # the group's payload is bound to the group: replayed in a private chat it is refused
-    assert await h.service.press(ANNA, Nurse("Anna", ANNA), ack, card.message_id) == (
+    assert await h.service.flags.press(ANNA, Nurse("Anna", ANNA), ack, card.message_id) == (
         "This button is no longer valid."
     )
     assert (await h.flag(1)).status == "open"
@@ -156,7 +156,7 @@ async def test_a_failed_lookup_on_a_card_button_changes_nothing(
     h = nurse_harness
     await h.raise_flags({"red_flags": ["wound"]})
     h.sandbox.faults.add("getChatMember", "500", times=1)
-    result = await h.service.acknowledge(1, Nurse("Bob", BOB, language="en"))
+    result = await h.service.flags.acknowledge(1, Nurse("Bob", BOB, language="en"))
     assert (result.ok, result.message) == (
         False, "Could not check that you are a ward nurse; try again.",
     )  # fmt: skip

@@ -204,7 +204,9 @@ async def test_a_tampered_button_for_another_card_is_refused(nurse_harness: Nurs
     card_two = await h.next_message(GROUP, "P-002")
     ack = card_two.buttons[0][0].callback_data or ""
     forged = ack.replace("n:2:", "n:1:", 1)
-    answer = await h.service.press(GROUP, Nurse("Anna Lee", ANNA), forged, card_two.message_id)
+    answer = await h.service.flags.press(
+        GROUP, Nurse("Anna Lee", ANNA), forged, card_two.message_id
+    )
     assert answer == "This button is no longer valid."
     assert (await h.flag(one[0].id)).status == "open"
     assert len(await h.audit("security.bad_callback")) == 1

@@ -25,7 +25,7 @@ async def test_flags_lists_red_first_then_oldest_with_a_button_each(
     await h.raise_flags({"red_flags": ["calf"]}, ref="P-002")
     h.clock.advance(dt.timedelta(minutes=30))
     await h.raise_flags({"back_pain": 8}, ref="P-003")
-    await h.service.acknowledge(1, Nurse("Anna Lee", ANNA))
+    await h.service.flags.acknowledge(1, Nurse("Anna Lee", ANNA))
     h.clock.advance(dt.timedelta(hours=2))
     await h.sandbox.send_command(GROUP, "flags", user_id=BOB)
     listing = await h.next_message(GROUP, "Open flags")

@@ -86,7 +86,7 @@ async def test_only_open_red_flags_are_escalated(
     flags = await h.raise_flags(answers)
     await h.service.notify_pending()
     if acknowledge:
-        await h.service.acknowledge(flags[0].id, Nurse("Anna Lee", ANNA))
+        await h.service.flags.acknowledge(flags[0].id, Nurse("Anna Lee", ANNA))
     h.clock.advance(dt.timedelta(hours=2))
     assert await h.service.escalate_due() == 0
     assert (await h.flag(flags[0].id)).escalated_at is None
@@ -182,7 +182,7 @@ async def test_a_digest_orders_patients_by_urgency_and_agrees_with_itself(
     h.clock.advance(dt.timedelta(hours=1))
     await h.raise_flags({"red_flags": ["calf"]}, ref="P-005")
     await h.raise_flags({"leg_pain": 8}, ref="P-006")
-    await h.service.acknowledge(2, Nurse("Anna Lee", ANNA))  # P-004's amber flag
+    await h.service.flags.acknowledge(2, Nurse("Anna Lee", ANNA))  # P-004's amber flag
     h.clock.set(dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC))
     assert await h.service.digest_due() is True
     digest = await h.next_message(GROUP, "Daily digest")
@@ -198,7 +198,7 @@ async def test_a_digest_orders_patients_by_urgency_and_agrees_with_itself(
 async def test_no_digest_when_nothing_is_unresolved(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
     flags = await h.raise_flags({"leg_pain": 9})
-    await h.service.resolve(flags[0].id, Nurse("Anna Lee", ANNA), outcome="fine")
+    await h.service.flags.resolve(flags[0].id, Nurse("Anna Lee", ANNA), outcome="fine")
     await h.service.notify_pending()
     posted = len(h.sandbox.transcript(GROUP).messages)
     h.clock.set(dt.datetime(2026, 3, 3, 9, 0, tzinfo=dt.UTC))

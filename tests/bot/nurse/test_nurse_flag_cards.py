@@ -183,7 +183,9 @@ async def test_second_acknowledge_says_who_did_it_first(nurse_harness: NurseHarn
     await h.next_message(GROUP, "Acknowledged by")
     # Li taps the same button on a stale screen before the edit reached her phone.
     assert ack == Button("Acknowledge", ack.callback_data)
-    result = await h.service.press(GROUP, Nurse("Li Wei", LI), ack.callback_data or "", message_id)
+    result = await h.service.flags.press(
+        GROUP, Nurse("Li Wei", LI), ack.callback_data or "", message_id
+    )
     assert result == "Card #1 was already acknowledged by Anna Lee."
     assert len(await h.audit("flag.acknowledged")) == 1
 

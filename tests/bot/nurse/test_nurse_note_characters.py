@@ -32,7 +32,7 @@ async def test_a_nul_in_a_card_reply_note_is_dropped(nurse_harness: NurseHarness
 async def test_a_nul_in_a_cli_or_web_resolve_note_is_dropped(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
     await _red_card(h)
-    result = await h.service.resolve(1, Nurse("Anna Lee", via="web"), note="GP\x00 tomorrow")
+    result = await h.service.flags.resolve(1, Nurse("Anna Lee", via="web"), note="GP\x00 tomorrow")
     assert result.ok
     assert (await h.flag(1)).resolution_note == "GP tomorrow"
 
@@ -40,7 +40,7 @@ async def test_a_nul_in_a_cli_or_web_resolve_note_is_dropped(nurse_harness: Nurs
 async def test_a_note_of_only_nul_characters_is_no_note(nurse_harness: NurseHarness) -> None:
     h = nurse_harness
     await _red_card(h)
-    result = await h.service.resolve(1, Nurse("cli"), note="\x00\x00")
+    result = await h.service.flags.resolve(1, Nurse("cli"), note="\x00\x00")
     assert (result.ok, result.message) == (
         False, "Say how the flag was resolved: an outcome or a note.",
     )  # fmt: skip

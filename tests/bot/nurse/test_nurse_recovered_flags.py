@@ -65,7 +65,7 @@ async def test_a_flag_raised_again_later_is_not_recovered(nurse_harness: NurseHa
     await h.raise_flags({"leg_pain": 8}, day=1)
     await h.raise_flags({"leg_pain": 2}, day=3)
     await h.raise_flags({"leg_pain": 9}, day=7)  # leg pain 7 or more, and up 3 or more
-    assert await h.service.recovered_notes(await h.service.open_flags()) == {}
+    assert await h.service.flags.recovered_notes(await h.service.open_flags()) == {}
     await h.raise_flags({"leg_pain": 1}, day=14)
-    notes = await h.service.recovered_notes(await h.service.open_flags())
+    notes = await h.service.flags.recovered_notes(await h.service.open_flags())
     assert notes == dict.fromkeys((1, 2, 3), "Leg pain 1 since day 14")

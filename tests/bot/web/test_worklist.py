@@ -62,7 +62,7 @@ async def test_rows_come_red_open_red_acknowledged_amber_call_then_watch(
         assert gone is not None
         await update_patient(session, gone.id, status="unreachable")
     service = NurseService(world.sessions, world.survey, world.settings, world.clock, _Quiet())
-    await service.acknowledge(ack[0].id, Nurse("Mei Lin", via="web"))
+    await service.flags.acknowledge(ack[0].id, Nurse("Mei Lin", via="web"))
     world.clock.advance(dt.timedelta(minutes=5))
 
     dashboard = Dashboard(world.sessions, world.survey, world.clock)
