@@ -13,41 +13,28 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import sqlite3
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AsyncExitStack, closing
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
-from urllib.parse import quote
+from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.export_cells import WideCell
 from storage.export_sql import (
-    WideCell,
     long_sql,
     table_ddl,
     unusual_values_sql,
     wide_sql,
 )
+from storage.export_sqlite import BATCH, CellRules, SqliteFile, fill_lookup, write_files
 
 __all__ = ["BATCH", "CellRules", "CsvJob", "copy_checkin_files"]
 
-BATCH = 20_000
-"""Rows per ``fetchmany`` (SQLite) and patients per insert into the lookup table."""
-
 BOM = "\ufeff"
-
-
-class CellRules(Protocol):
-    """The Python rules for values the SQL cells leave to them (SQLite's ``x_*`` functions),
-    given the stored value as the driver returns it and the question's type."""
-
-    def value(self, question_type: str | None, stored: Any) -> str: ...
-    def category(self, question_type: str | None, stored: Any) -> str: ...
-    def own_words(self, question_type: str | None, stored: Any, raw: str) -> str: ...
-    def wide(self, kind: str, option: str, stored: Any) -> str: ...
 
 
 ClockOf = Callable[[str, str], tuple[int, int]]
@@ -82,10 +69,10 @@ async def copy_checkin_files(engine: AsyncEngine, job: CsvJob) -> tuple[int, int
     """Write both files; (long rows, wide rows), or None when this database cannot
     (another dialect, an in-memory SQLite, values only the Python export writes)."""
     url = engine.url
-    if url.get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite" and url.get_driver_name() == "aiosqlite":
         if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
             return None
-        return await asyncio.to_thread(_sqlite_files, url.database, job)
+        return await _sqlite_files(url.database, job)
     if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
         return await _postgres_files(engine, job)
     return None
@@ -94,117 +81,43 @@ async def copy_checkin_files(engine: AsyncEngine, job: CsvJob) -> tuple[int, int
 # -- SQLite ------------------------------------------------------------------------------
 
 
-def _sqlite_files(database: str, job: CsvJob) -> tuple[int, int]:
-    with tempfile.TemporaryDirectory(prefix="followup-export-") as scratch_folder:
-        scratch = str(Path(scratch_folder) / "lookup.db")
-        with closing(_sqlite_connect(database, scratch, job, writable=True)) as connection:
-            _sqlite_fill(connection, job)
-            connection.commit()
-        since = job.since_text()
-        long_query = long_sql("sqlite", since)
-        wide_query = wide_sql("sqlite", since, list(job.wide))
-
-        def long() -> int:
-            return _sqlite_write(database, scratch, job, long_query, job.long_path,
-                                 job.long_header)  # fmt: skip
-
-        def wide() -> int:
-            return _sqlite_write(database, scratch, job, wide_query, job.wide_path,
-                                 job.wide_header)  # fmt: skip
-
-        with _Threads() as threads:
-            long_rows, wide_rows = threads.both(long, wide)
-    return long_rows, wide_rows
+LONG_PARTS = 2
+"""The long file is written in this many parts at once (by check-in id), beside the wide
+file: three processes keep two CPUs busy even when one part is quicker."""
 
 
-class _Threads:
-    """Two functions at once, each in its own thread (sqlite3 lets go of the GIL while the
-    database works, so the long and the wide query share the two CPUs)."""
-
-    def __enter__(self) -> _Threads:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="export")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._pool.shutdown(wait=True)
-
-    def both(self, first: Callable[[], int], second: Callable[[], int]) -> tuple[int, int]:
-        a, b = self._pool.submit(first), self._pool.submit(second)
-        return a.result(), b.result()
-
-
-def _sqlite_connect(
-    database: str, scratch: str, job: CsvJob, *, writable: bool
-) -> sqlite3.Connection:
-    # The ward's database is opened read-only; the lookup tables live in a scratch file.
-    connection = sqlite3.connect(
-        f"file:{quote(database)}?mode=ro", uri=True, check_same_thread=False
-    )
-    mode = "rwc" if writable else "ro"
-    connection.execute("ATTACH DATABASE ? AS x", (f"file:{quote(scratch)}?mode={mode}",))
-    rules = job.rules
-    connection.create_function("x_value", 2, rules.value, deterministic=True)
-    connection.create_function("x_category", 2, rules.category, deterministic=True)
-    connection.create_function("x_own_words", 3, rules.own_words, deterministic=True)
-    connection.create_function("x_wide", 3, rules.wide, deterministic=True)
-    return connection
+async def _sqlite_files(database: str, job: CsvJob) -> tuple[int, int]:
+    since = job.since_text()
+    rules = f"{type(job.rules).__module__}:{type(job.rules).__qualname__}"
+    with tempfile.TemporaryDirectory(prefix="followup-export-") as folder:
+        scratch = str(Path(folder) / "lookup.db")
+        low, high = await asyncio.to_thread(
+            fill_lookup, database, scratch, job.rules, table_ddl("sqlite"), job.patient_refs,
+            job.clock_of, job.intervals, job.questions,
+        )  # fmt: skip
+        bounds = [low + (high - low) * part // LONG_PARTS for part in range(LONG_PARTS + 1)]
+        parts = [str(job.long_path)] + [
+            str(Path(folder) / f"long-{part}.csv") for part in range(1, LONG_PARTS)
+        ]
+        files = [
+            SqliteFile(database, scratch, rules, long_sql("sqlite", since, (start, end)), path,
+                       list(job.long_header) if path == parts[0] else None, job.bom)
+            for path, start, end in zip(parts, bounds[:-1], bounds[1:], strict=True)
+        ]  # fmt: skip
+        files.append(
+            SqliteFile(database, scratch, rules, wide_sql("sqlite", since, list(job.wide)),
+                       str(job.wide_path), list(job.wide_header), job.bom)
+        )  # fmt: skip
+        *long_rows, wide_rows = await write_files(files)
+        await asyncio.to_thread(_append, job.long_path, parts[1:])
+    return sum(long_rows), wide_rows
 
 
-def _sqlite_fill(connection: sqlite3.Connection, job: CsvJob) -> None:
-    for statement in table_ddl("sqlite"):
-        connection.execute(statement)
-    where, parameters = "", list(job.patient_refs)
-    if parameters:
-        where = f" WHERE ref IN ({', '.join('?' * len(parameters))})"
-    cursor = connection.execute(f"SELECT id, ref, timezone FROM patient{where}", parameters)
-    while rows := cursor.fetchmany(BATCH):
-        connection.executemany(
-            "INSERT INTO x.patient VALUES (?, ?, ?)",
-            [(id_, *job.clock_of(ref, zone)) for id_, ref, zone in rows],
-        )
-    start, end = _span(connection.execute("SELECT min(due_at), max(closes_at) FROM checkin"))
-    connection.executemany(
-        "INSERT INTO x.clock VALUES (?, ?, ?, ?)",
-        ((clock, f"{since:%Y-%m-%d %H:%M:%S}", seconds, offset)
-         for clock, since, seconds, offset in job.intervals(start, end)),
-    )  # fmt: skip
-    connection.executemany("INSERT INTO x.question VALUES (?, ?, ?, ?, ?)", job.questions)
-
-
-def _span(cursor: sqlite3.Cursor) -> tuple[dt.datetime, dt.datetime]:
-    first, last = cursor.fetchone()
-    now = dt.datetime.now(dt.UTC)
-    return _utc(first) or now, _utc(last) or now
-
-
-def _utc(value: str | dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-def _sqlite_write(
-    database: str, scratch: str, job: CsvJob, query: str, path: Path, header: Sequence[str]
-) -> int:
-    count = 0
-    with (
-        closing(_sqlite_connect(database, scratch, job, writable=False)) as connection,
-        _open(path, job.bom) as file,
-    ):
-        writer = csv.writer(file)
-        writer.writerow(header)
-        cursor = connection.execute(query)
-        while rows := cursor.fetchmany(BATCH):
-            writer.writerows(rows)
-            count += len(rows)
-    return count
-
-
-def _open(path: Path, bom: bool) -> IO[str]:
-    return path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="")
+def _append(path: Path, parts: Sequence[str]) -> None:
+    with path.open("ab") as whole:
+        for part in parts:
+            with Path(part).open("rb") as rest:
+                shutil.copyfileobj(rest, whole, 1 << 22)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
@@ -219,13 +132,19 @@ async def _postgres_files(engine: AsyncEngine, job: CsvJob) -> tuple[int, int] |
         second = await _postgres_connection(stack, engine)
         await second.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         await second.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        for connection in (first, second):
+            # Compiling these long expressions costs seconds and saves less (PostgreSQL's JIT).
+            await connection.execute("SET LOCAL jit = off")
         await asyncio.gather(*(_postgres_fill_tables(c) for c in (first, second)))
         await _postgres_fill(first, second, job)
         if await first.fetchval(unusual_values_sql(since)):
             return None
         async with asyncio.TaskGroup() as group:  # one fails: the other is cancelled
-            long_rows = group.create_task(_postgres_copy(
-                first, long_sql("postgresql", since), job.long_path, job.long_header, job.bom))
+            long_rows = group.create_task(
+                _postgres_copy(
+                    first, long_sql("postgresql", since), job.long_path, job.long_header, job.bom
+                )
+            )
             wide_rows = group.create_task(_postgres_copy(
                 second, wide_sql("postgresql", since, list(job.wide)), job.wide_path,
                 job.wide_header, job.bom))  # fmt: skip
@@ -265,7 +184,7 @@ async def _postgres_fill(first: Any, second: Any, job: CsvJob) -> None:
                                for c in both))  # fmt: skip
     span = await first.fetchrow("SELECT min(due_at), max(closes_at) FROM checkin")
     now = dt.datetime.now(dt.UTC)
-    intervals = list(job.intervals(_utc(span[0]) or now, _utc(span[1]) or now))
+    intervals = list(job.intervals(span[0] or now, span[1] or now))  # aware UTC times
     questions = list(job.questions)
     for connection in both:
         await connection.copy_records_to_table("x_clock", records=intervals)

@@ -53,48 +53,58 @@ class ClockBook:
     def intervals(self, start: dt.datetime, end: dt.datetime) -> Iterator[ClockInterval]:
         """Every clock's steps, exact for times from ``start`` to ``end`` (aware UTC); the
         first step of each clock reaches back to :data:`EARLIEST`, the last one onwards."""
-        for (zone, shift), clock in self._clocks.items():
-            for since, seconds, offset in _steps(zone, shift, start, end):
+        start = (start - _MARGIN).replace(microsecond=0)
+        end = end + _MARGIN
+        zones: dict[str, _Zone] = {}
+        for (name, shift), clock in self._clocks.items():
+            zone = zones.get(name)
+            if zone is None:
+                zone = zones[name] = _Zone(name, start, end)
+            for since, seconds, offset in zone.steps(shift):
                 yield clock, since, seconds, offset
 
     def __len__(self) -> int:
         return len(self._clocks)
 
 
-def _steps(
-    zone_name: str, shift: int, start: dt.datetime, end: dt.datetime
-) -> list[tuple[dt.datetime, int, str]]:
-    zone = ZoneInfo(zone_name)
-    local = Deidentifier.clock(zone, shift)
-    start = (start - _MARGIN).replace(microsecond=0)
-    end = end + _MARGIN
-    # The written time changes only where the UTC offset changes, or where the shifted
-    # wall-clock time crosses a point where the zone's offset for wall-clock times changes.
-    def utc_offset(t: dt.datetime) -> dt.timedelta | None:
-        return t.astimezone(zone).utcoffset()
+class _Zone:
+    """Where one zone's offsets change between ``start`` and ``end``, found once."""
 
-    def wall_offset(t: dt.datetime) -> dt.timedelta | None:
-        return t.replace(tzinfo=zone).utcoffset()
+    def __init__(self, name: str, start: dt.datetime, end: dt.datetime) -> None:
+        self.zone = zone = ZoneInfo(name)
+        self.start, self.end = start, end
+        reach = dt.timedelta(days=MAX_SHIFT_DAYS + 1)
 
-    utc_changes = _changes(utc_offset, start, end)
-    offsets = {utc_offset(start), *(utc_offset(t) for t in utc_changes)}
-    candidates = set(utc_changes)
-    if shift:
-        for wall in _changes(wall_offset, start + dt.timedelta(days=shift),
-                             end + dt.timedelta(days=shift)):  # fmt: skip
-            for offset in offsets:
-                assert offset is not None
-                candidates.add(wall - dt.timedelta(days=shift) - offset)
-    steps: list[tuple[dt.datetime, int, str]] = []
-    for since in [start, *sorted(c for c in candidates if start < c < end)]:
-        written = local(since)
-        seconds = int((written.replace(tzinfo=None) - since.replace(tzinfo=None)).total_seconds())
-        step = (since, seconds, written.isoformat(timespec="seconds")[19:])
-        if not steps or steps[-1][1:] != step[1:]:
-            steps.append(step)
-    first = steps[0]
-    steps[0] = (EARLIEST, first[1], first[2])
-    return steps
+        def utc_offset(t: dt.datetime) -> dt.timedelta | None:
+            return t.astimezone(zone).utcoffset()
+
+        def wall_offset(t: dt.datetime) -> dt.timedelta | None:  # t read as wall-clock time
+            return t.replace(tzinfo=zone).utcoffset()
+
+        self.utc_changes = _changes(utc_offset, start, end)
+        self.wall_changes = _changes(wall_offset, start - reach, end + reach)
+        offsets = {utc_offset(start), *(utc_offset(t) for t in self.utc_changes)}
+        self.offsets = [o for o in offsets if o is not None]
+
+    def steps(self, shift: int) -> list[tuple[dt.datetime, int, str]]:
+        # The written time changes only where the UTC offset changes, or where the shifted
+        # wall-clock time crosses a point where the zone's offset for wall-clock times changes.
+        start, end = self.start, self.end
+        candidates = set(self.utc_changes)
+        if shift:
+            moved = dt.timedelta(days=shift)
+            candidates.update(wall - moved - offset
+                              for wall in self.wall_changes for offset in self.offsets)  # fmt: skip
+        local = Deidentifier.clock(self.zone, shift)
+        steps: list[tuple[dt.datetime, int, str]] = []
+        for since in [start, *sorted(c for c in candidates if start < c < end)]:
+            written = local(since)
+            seconds = (written.replace(tzinfo=None) - since.replace(tzinfo=None)).total_seconds()
+            step = (since, int(seconds), written.isoformat(timespec="seconds")[19:])
+            if not steps or steps[-1][1:] != step[1:]:
+                steps.append(step)
+        steps[0] = (EARLIEST, *steps[0][1:])
+        return steps
 
 
 def _changes(

@@ -24,8 +24,8 @@ from bot.export.variables import (
     wide_cell,
     wide_columns,
 )
+from storage.export_cells import WideCell
 from storage.export_copy import CsvJob, copy_checkin_files
-from storage.export_sql import WideCell
 from storage.exports import ExportFilter
 from surveys.model import Survey
 
