@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -81,9 +82,9 @@ async def copy_checkin_files(engine: AsyncEngine, job: CsvJob) -> tuple[int, int
 # -- SQLite ------------------------------------------------------------------------------
 
 
-LONG_PARTS = 2
-"""The long file is written in this many parts at once (by check-in id), beside the wide
-file: three processes keep two CPUs busy even when one part is quicker."""
+PARTS = 2
+"""Each file is written in this many parts at once (by check-in id): four processes keep
+two CPUs busy, however the work falls between the long and the wide file."""
 
 
 async def _sqlite_files(database: str, job: CsvJob) -> tuple[int, int]:
@@ -95,22 +96,27 @@ async def _sqlite_files(database: str, job: CsvJob) -> tuple[int, int]:
             fill_lookup, database, scratch, job.rules, table_ddl("sqlite"), job.patient_refs,
             job.clock_of, job.intervals, job.questions,
         )  # fmt: skip
-        bounds = [low + (high - low) * part // LONG_PARTS for part in range(LONG_PARTS + 1)]
-        parts = [str(job.long_path)] + [
-            str(Path(folder) / f"long-{part}.csv") for part in range(1, LONG_PARTS)
-        ]
-        files = [
-            SqliteFile(database, scratch, rules, long_sql("sqlite", since, (start, end)), path,
-                       list(job.long_header) if path == parts[0] else None, job.bom)
-            for path, start, end in zip(parts, bounds[:-1], bounds[1:], strict=True)
-        ]  # fmt: skip
-        files.append(
-            SqliteFile(database, scratch, rules, wide_sql("sqlite", since, list(job.wide)),
-                       str(job.wide_path), list(job.wide_header), job.bom)
-        )  # fmt: skip
-        *long_rows, wide_rows = await write_files(files)
-        await asyncio.to_thread(_append, job.long_path, parts[1:])
-    return sum(long_rows), wide_rows
+        bounds = [low + (high - low) * part // PARTS for part in range(PARTS + 1)]
+        ranges = list(itertools.pairwise(bounds))
+        files: list[SqliteFile] = []
+        rests: dict[str, list[str]] = {}
+        for name, path, header, query in (
+            ("long", job.long_path, job.long_header,
+             lambda ids: long_sql("sqlite", since, ids)),
+            ("wide", job.wide_path, job.wide_header,
+             lambda ids: wide_sql("sqlite", since, list(job.wide), ids)),
+        ):  # fmt: skip
+            paths = [str(path)] + [str(Path(folder) / f"{name}-{n}.csv") for n in range(1, PARTS)]
+            rests[str(path)] = paths[1:]
+            files += [
+                SqliteFile(database, scratch, rules, query(ids), part,
+                           list(header) if part == paths[0] else None, job.bom)
+                for part, ids in zip(paths, ranges, strict=True)
+            ]  # fmt: skip
+        counts = await write_files(files)
+        for path, parts in rests.items():
+            await asyncio.to_thread(_append, Path(path), parts)
+    return sum(counts[:PARTS]), sum(counts[PARTS:])
 
 
 def _append(path: Path, parts: Sequence[str]) -> None:

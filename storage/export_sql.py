@@ -200,7 +200,7 @@ def long_sql(dialect: Dialect, since: str | None, ids: IdRange = None) -> str:
     return f"SELECT {_cells(dialect, columns)} FROM ({inner}) w{tail}"
 
 
-def wide_sql(dialect: Dialect, since: str | None, wide: list[WideCell]) -> str:
+def wide_sql(dialect: Dialect, since: str | None, wide: list[WideCell], ids: IdRange = None) -> str:
     """One row per check-in that happened, its answers spread over the wide columns.
 
     The answers are grouped by check-in, one value per question (``w.q0`` …), and the cells
@@ -231,7 +231,7 @@ def wide_sql(dialect: Dialect, since: str | None, wide: list[WideCell]) -> str:
         f"max(CASE WHEN a.question_id = {quote(question)} THEN {value} END) AS {name}"
         for question, name in column_of.items()
     )
-    checkins = _checkins(dialect, since)
+    checkins = _checkins(dialect, since, ids)
     question = _table(dialect, "question")
     if dialect == "sqlite":
         grouped = (
