@@ -10,7 +10,8 @@ Usage::
 benchmark; every completed check-in gets the answers of its form (COPY on PostgreSQL,
 the driver's ``executemany`` on SQLite). Then
 ``followup export csv`` runs through :class:`~bot.export.ExportService` and the wall time,
-rows written and peak memory (traced Python allocations, and max RSS) are reported. Target:
+rows written and peak memory (traced Python allocations, and max RSS of this process) are
+reported; CPU counts the SQLite export's worker processes too. Target:
 under 60 s per database. Results are printed, and written to ``--output`` only when given.
 This is a benchmark, not a test: nothing here asserts.
 """

@@ -1,11 +1,11 @@
 """Write the long and the wide CSV file straight from the database (see ``storage.export_sql``).
 
 PostgreSQL: ``COPY (SELECT …) TO STDOUT WITH (FORMAT csv)`` through asyncpg, the bytes written
-as they arrive (rows end in CRLF as Python's ``csv`` module writes them). SQLite: the stdlib
-``sqlite3`` module in worker threads, ``fetchmany`` batches written with ``csv.writer``. The two
-files are written at once, each by its own connection (two CPUs); PostgreSQL's second
-connection imports the first one's snapshot, so both files show the same moment. Memory stays
-flat: batches, plus per-export lookup tables filled in batches (patients, clocks, questions).
+as they arrive (rows end in CRLF as Python's ``csv`` module writes them), both files at once
+over two connections, the second importing the first one's snapshot so both files show the
+same moment. SQLite: four worker processes (``storage.export_sqlite``), each file in two parts
+by check-in id, joined at the end. Memory stays flat: batches, plus per-export lookup tables
+filled in batches (patients, clocks, questions).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.export_cells import WideCell
 from storage.export_sql import (
+    IdRange,
     long_sql,
     table_ddl,
     unusual_values_sql,
@@ -98,24 +99,24 @@ async def _sqlite_files(database: str, job: CsvJob) -> tuple[int, int]:
         )  # fmt: skip
         bounds = [low + (high - low) * part // PARTS for part in range(PARTS + 1)]
         ranges = list(itertools.pairwise(bounds))
-        files: list[SqliteFile] = []
-        rests: dict[str, list[str]] = {}
-        for name, path, header, query in (
-            ("long", job.long_path, job.long_header,
-             lambda ids: long_sql("sqlite", since, ids)),
+        queries: list[tuple[str, Path, Sequence[str], Callable[[IdRange], str]]] = [
+            ("long", job.long_path, job.long_header, lambda ids: long_sql("sqlite", since, ids)),
             ("wide", job.wide_path, job.wide_header,
              lambda ids: wide_sql("sqlite", since, list(job.wide), ids)),
-        ):  # fmt: skip
-            paths = [str(path)] + [str(Path(folder) / f"{name}-{n}.csv") for n in range(1, PARTS)]
-            rests[str(path)] = paths[1:]
+        ]  # fmt: skip
+        files: list[SqliteFile] = []
+        rests: dict[Path, list[str]] = {}
+        for name, whole, header, query in queries:
+            paths = [str(whole)] + [str(Path(folder) / f"{name}-{n}.csv") for n in range(1, PARTS)]
+            rests[whole] = paths[1:]
             files += [
                 SqliteFile(database, scratch, rules, query(ids), part,
                            list(header) if part == paths[0] else None, job.bom)
                 for part, ids in zip(paths, ranges, strict=True)
             ]  # fmt: skip
         counts = await write_files(files)
-        for path, parts in rests.items():
-            await asyncio.to_thread(_append, Path(path), parts)
+        for whole, parts in rests.items():
+            await asyncio.to_thread(_append, whole, parts)
     return sum(counts[:PARTS]), sum(counts[PARTS:])
 
 

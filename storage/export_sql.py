@@ -18,7 +18,7 @@ from typing import Final
 
 from storage.export_cells import AnswerCells, Dialect, WideCell, quote
 
-__all__ = ["long_sql", "table_ddl", "unusual_values_sql", "wide_sql"]
+__all__ = ["IdRange", "long_sql", "table_ddl", "unusual_values_sql", "wide_sql"]
 
 NOT_HAPPENED: Final = ("scheduled", "sending", "cancelled")
 IdRange = tuple[int, int] | None

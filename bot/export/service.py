@@ -2,6 +2,9 @@
 
 Each export reads the database through streaming queries (``storage.exports``) inside one
 read-only transaction, so the files are a consistent snapshot and memory stays constant.
+The CSV export's long and wide files are the exception: the database formats and writes
+them (``bot.export.database_csv``), through connections of their own (on PostgreSQL sharing
+one snapshot; on SQLite each of the four workers reads its own, moments apart).
 """
 
 from __future__ import annotations
@@ -64,13 +67,15 @@ class ExportService:
         """answers_long.csv, answers_wide.csv, flags.csv and data_dictionary.csv."""
         deidentify = options.deidentifier()
         _make_folder(folder)
-        written = None
         engine = self._sessions.kw.get("bind")
-        if not options.python_rows and isinstance(engine, AsyncEngine):
-            written = await write_checkins_in_database(
-                engine, folder, self._survey, options.selection, deidentify, bom=options.bom
-            )
         async with self._sessions() as session, session.begin():
+            await session.connection()  # connected first: SQLite's WAL files exist for readers
+            written = None
+            if not options.python_rows and isinstance(engine, AsyncEngine):
+                written = await write_checkins_in_database(
+                    engine, folder, self._survey, options.selection, deidentify,
+                    bom=options.bom,
+                )  # fmt: skip
             if written is None:
                 written = await write_checkins(
                     folder, self._survey, self._checkins(session, options, deidentify),
