@@ -140,8 +140,14 @@ def write_file(job: SqliteFile) -> int:
 
 
 async def write_files(files: Sequence[SqliteFile]) -> list[int]:
-    """Write the files at once, one worker process each; their row counts."""
-    return list(await asyncio.gather(*(_in_worker(file) for file in files)))
+    """Write the files at once, one worker process each; their row counts. When one worker
+    fails, the others are stopped (killed) and the failure raised."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_in_worker(file)) for file in files]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from failed
+    return [task.result() for task in tasks]
 
 
 async def _in_worker(file: SqliteFile) -> int:
