@@ -76,8 +76,11 @@ class Deidentifier:
 
     def localiser(self, patient_ref: str, timezone: str) -> Callable[[dt.datetime], dt.datetime]:
         """:meth:`local` for one patient, with their zone and shift looked up once."""
-        zone = _zone(timezone)
-        days = self.days(patient_ref)
+        return self.clock(_zone(timezone), self.days(patient_ref))
+
+    @staticmethod
+    def clock(zone: ZoneInfo, days: int) -> Callable[[dt.datetime], dt.datetime]:
+        """Times in ``zone`` moved by ``days`` of wall-clock time (see :meth:`local`)."""
         if not days:
             return lambda value: value.astimezone(zone)
         shift = dt.timedelta(days=days)

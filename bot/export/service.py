@@ -2,6 +2,9 @@
 
 Each export reads the database through streaming queries (``storage.exports``) inside one
 read-only transaction, so the files are a consistent snapshot and memory stays constant.
+The CSV export's long and wide files are the exception: the database formats and writes
+them (``bot.export.database_csv``), through connections of their own (on PostgreSQL sharing
+one snapshot; on SQLite each of the four workers reads its own, moments apart).
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.export.checkins import ExportedCheckin, group_checkins
+from bot.export.database_csv import write_checkins_in_database
 from bot.export.deidentify import Deidentifier
 from bot.export.fhir_bundle import write_bundle
 from bot.export.redcap import write_redcap
@@ -38,6 +42,9 @@ class ExportOptions:
     shift_dates: bool = False
     salt: bytes | None = None
     bom: bool = False
+    python_rows: bool = False
+    """Write the long and wide files row by row in Python even where the database could
+    format them (the reference the database's files are checked against; much slower)."""
 
     def deidentifier(self) -> Deidentifier:
         if self.shift_dates and not self.salt:
@@ -60,11 +67,21 @@ class ExportService:
         """answers_long.csv, answers_wide.csv, flags.csv and data_dictionary.csv."""
         deidentify = options.deidentifier()
         _make_folder(folder)
+        engine = self._sessions.kw.get("bind")
         async with self._sessions() as session, session.begin():
-            answers, checkins = await write_checkins(
-                folder, self._survey, self._checkins(session, options, deidentify),
-                bom=options.bom,
-            )  # fmt: skip
+            await session.connection()  # connected first: SQLite's WAL files exist for readers
+            written = None
+            if not options.python_rows and isinstance(engine, AsyncEngine):
+                written = await write_checkins_in_database(
+                    engine, folder, self._survey, options.selection, deidentify,
+                    bom=options.bom,
+                )  # fmt: skip
+            if written is None:
+                written = await write_checkins(
+                    folder, self._survey, self._checkins(session, options, deidentify),
+                    bom=options.bom,
+                )  # fmt: skip
+            answers, checkins = written
             flags = await write_flags(
                 folder, stream_flags(session, options.selection), deidentify, bom=options.bom
             )

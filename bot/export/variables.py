@@ -27,8 +27,10 @@ __all__ = [
     "question_codes",
     "question_forms",
     "time_point_label",
+    "typed_words",
     "unit_of",
     "value_cells",
+    "wide_cell",
     "wide_columns",
 ]
 
@@ -138,6 +140,11 @@ def own_words(question: Question | None, raw: str | None, value: Any) -> str:
         return ""
     if question is None:
         return raw
+    return typed_words(raw, value)
+
+
+def typed_words(raw: str, value: Any) -> str:
+    """:func:`own_words` for an answer to a question of the survey."""
     pressed = raw.strip().lower()
     if isinstance(value, dict):
         button = {str(value.get("category"))}
@@ -182,16 +189,17 @@ class WideLayout:
             if value is None:
                 continue
             for index, column in self._by_question.get(question, ()):
-                cells[index] = _cell(column, value)
+                cells[index] = wide_cell(column.kind, column.option, value)
         return cells
 
 
-def _cell(column: WideColumn, value: Any) -> str:
-    if column.kind == "checked":
-        return "1" if isinstance(value, list) and column.option in value else "0"
-    if column.kind == "category" and isinstance(value, dict):
+def wide_cell(kind: str, option: str | None, value: Any) -> str:
+    """The wide cell of a column of ``kind`` (``option``: of a multi-choice column)."""
+    if kind == "checked":
+        return "1" if isinstance(value, list) and option in value else "0"
+    if kind == "category" and isinstance(value, dict):
         return str(value.get("category") or "")
-    if column.kind == "metres" and isinstance(value, dict):
+    if kind == "metres" and isinstance(value, dict):
         return number(value.get("metres"))
     if isinstance(value, bool):
         return "1" if value else "0"
