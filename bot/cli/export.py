@@ -12,7 +12,7 @@ import click
 
 from bot.cli.root import CliApp, CliError, configured_survey, open_database, pass_app, run
 from bot.export import ExportError, ExportOptions, ExportService, FhirExportError
-from storage.exports import ExportFilter
+from storage.export.queries import ExportFilter
 
 __all__ = ["export"]
 

@@ -1,7 +1,7 @@
 """Data out: CSV with a data dictionary, a FHIR R4 bundle and REDCap files.
 
 :class:`ExportService` is the one entry point (``followup export …`` calls it); the formats
-live in their own modules, all fed by the streaming queries of ``storage.exports``.
+live in their own modules, all fed by the streaming queries of ``storage.export.queries``.
 """
 
 from bot.export.deidentify import MAX_SHIFT_DAYS, Deidentifier, shift_days

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.export.deidentify import Deidentifier
-from storage.exports import ExportedAnswerRow
+from storage.export.queries import ExportedAnswerRow
 from surveys.model import Question, Survey
 
 __all__ = ["ExportedAnswer", "ExportedCheckin", "group_checkins", "iso"]

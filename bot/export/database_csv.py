@@ -1,4 +1,4 @@
-"""The long and wide CSV files formatted by the database (``storage.export_copy``).
+"""The long and wide CSV files formatted by the database (``storage.export.copy``).
 
 This module says what the database needs to know to write exactly what
 ``bot.export.tables.write_checkins`` writes: the patients' clocks (zone and date shift,
@@ -24,16 +24,17 @@ from bot.export.variables import (
     wide_cell,
     wide_columns,
 )
-from storage.export_cells import WideCell
-from storage.export_copy import CsvJob, copy_checkin_files
-from storage.exports import ExportFilter
+from storage.export.cells import WideCell
+from storage.export.copy import CsvJob, copy_checkin_files
+from storage.export.queries import ExportFilter
 from surveys.model import Survey
 
 __all__ = ["PythonCells", "write_checkins_in_database"]
 
 
 def _decoded(stored: Any) -> Any:
-    # As storage.exports reads SQLite: JSON text decoded, numbers as stored (numeric affinity).
+    # As storage.export.queries reads SQLite: JSON text decoded, numbers as stored
+    # (numeric affinity).
     return json.loads(stored) if isinstance(stored, str) else stored
 
 

@@ -33,7 +33,7 @@ from bot.export.fhir_questionnaire import (
     text_with_translation,
 )
 from bot.export.labels import FLAG_LEVEL, rule_labels
-from storage.exports import ExportedFlag, ExportedPatient
+from storage.export.queries import ExportedFlag, ExportedPatient
 from surveys.model import Survey, Text
 
 __all__ = [

@@ -1,6 +1,6 @@
 """One export service for every way data leaves the system (the CLI; later the dashboard).
 
-Each export reads the database through streaming queries (``storage.exports``) inside one
+Each export reads the database through streaming queries (``storage.export.queries``) inside one
 read-only transaction, so the files are a consistent snapshot and memory stays constant.
 The CSV export's long and wide files are the exception: the database formats and writes
 them (``bot.export.database_csv``), through connections of their own (on PostgreSQL sharing
@@ -23,7 +23,7 @@ from bot.export.deidentify import Deidentifier
 from bot.export.fhir_bundle import write_bundle
 from bot.export.redcap import write_redcap
 from bot.export.tables import write_checkins, write_dictionary, write_flags
-from storage.exports import ExportFilter, stream_answer_rows, stream_flags, stream_patients
+from storage.export.queries import ExportFilter, stream_answer_rows, stream_flags, stream_patients
 from surveys.model import Survey
 
 __all__ = ["ExportError", "ExportOptions", "ExportService"]

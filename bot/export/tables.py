@@ -17,7 +17,7 @@ from bot.export.columns import FLAGS, LONG, WIDE_HEAD
 from bot.export.deidentify import Deidentifier
 from bot.export.dictionary import DICTIONARY_HEADER, FILES, dictionary_rows
 from bot.export.variables import WideLayout, own_words, unit_of, value_cells, wide_columns
-from storage.exports import ExportedFlag
+from storage.export.queries import ExportedFlag
 from surveys.model import Survey
 
 __all__ = ["CsvCounts", "open_csv", "write_checkins", "write_dictionary", "write_flags"]

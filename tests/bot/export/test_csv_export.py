@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.export import ExportOptions, ExportService
 from bot.export.dictionary import FILES
-from storage.exports import ExportFilter
+from storage.export.queries import ExportFilter
 from surveys.model import Survey
 
 

@@ -22,7 +22,7 @@ from bot.clock import FakeClock
 from bot.export import FILES, ExportOptions, ExportService
 from bot.export.clocks import ClockBook
 from bot.export.deidentify import Deidentifier
-from storage.exports import ExportFilter
+from storage.export.queries import ExportFilter
 from storage.models import Enrolment, Patient
 from surveys.model import Survey
 

@@ -1,9 +1,9 @@
-"""The SQLite half of ``storage.export_copy``: lookup tables in a scratch file, and each CSV
+"""The SQLite half of ``storage.export.copy``: lookup tables in a scratch file, and each CSV
 file written by its own process (stdlib ``sqlite3``, ``fetchmany`` batches, ``csv.writer``).
 
 Processes, not threads: ``sqlite3`` lets go of the GIL only inside each step of a query, so
 two threads reading rows take turns; two processes use both CPUs. A worker is
-``python -m storage.export_sqlite`` given its :class:`SqliteFile` as JSON on standard input
+``python -m storage.export.sqlite_worker`` given its :class:`SqliteFile` as JSON on standard input
 (no ``multiprocessing``: it would import the caller's main module again), and it opens the
 ward's database read-only.
 """

@@ -1,11 +1,11 @@
-"""Write the long and the wide CSV file straight from the database (see ``storage.export_sql``).
+"""Write the long and the wide CSV file straight from the database (see ``storage.export.sql``).
 
 PostgreSQL: ``COPY (SELECT …) TO STDOUT WITH (FORMAT csv)`` through asyncpg, the bytes written
 as they arrive (rows end in CRLF as Python's ``csv`` module writes them), both files at once
 over two connections, the second importing the first one's snapshot so both files show the
-same moment. SQLite: four worker processes (``storage.export_sqlite``), each file in two parts
-by check-in id, joined at the end. Memory stays flat: batches, plus per-export lookup tables
-filled in batches (patients, clocks, questions).
+same moment. SQLite: four worker processes (``storage.export.sqlite_worker``), each file in
+two parts by check-in id, joined at the end. Memory stays flat: batches, plus per-export
+lookup tables filled in batches (patients, clocks, questions).
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.export_cells import WideCell
-from storage.export_sql import (
+from storage.export.cells import WideCell
+from storage.export.sql import (
     IdRange,
     long_sql,
     table_ddl,
     unusual_values_sql,
     wide_sql,
 )
-from storage.export_sqlite import BATCH, CellRules, SqliteFile, fill_lookup, write_files
+from storage.export.sqlite_worker import BATCH, CellRules, SqliteFile, fill_lookup, write_files
 
 __all__ = ["BATCH", "CellRules", "CsvJob", "copy_checkin_files"]
 

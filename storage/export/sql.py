@@ -5,7 +5,7 @@ files' cells as text: the reader writes them as they come (PostgreSQL's ``COPY â
 or ``csv.writer.writerows`` over SQLite rows). Per export, three small lookup tables carry
 what the database cannot know (see :func:`table_ddl`): each patient's clock (zone and date
 shift, :mod:`bot.export.clocks`), each clock's steps, each question's place in its form, type
-and unit. The answer cells are :class:`~storage.export_cells.AnswerCells`.
+and unit. The answer cells are :class:`~storage.export.cells.AnswerCells`.
 
 Both queries start from the check-ins (:func:`_checkins`): each one's planned time is looked
 up and formatted once, and the clock step it falls in is kept, so an answer or completion
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from storage.export_cells import AnswerCells, Dialect, WideCell, quote
+from storage.export.cells import AnswerCells, Dialect, WideCell, quote
 
 __all__ = ["IdRange", "long_sql", "table_ddl", "unusual_values_sql", "wide_sql"]
 

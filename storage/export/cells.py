@@ -5,7 +5,7 @@ Each expression writes what ``bot.export.variables`` writes for the values the b
 list joined with ``;``, a distance's metres and category, the patient's own words blank when
 they are what a button records. SQLite hands any other shape of value to those Python rules
 through registered functions (``x_value``, ``x_category``, ``x_own_words``, ``x_wide``);
-PostgreSQL has no such functions, so :func:`storage.export_sql.unusual_values_sql` finds such
+PostgreSQL has no such functions, so :func:`storage.export.sql.unusual_values_sql` finds such
 values first and the caller writes that export in Python.
 """
 

@@ -2,7 +2,7 @@
 
 Each function yields plain rows through a server-side cursor in batches, so an export of a
 million check-ins never holds more than one batch. The answers query, the one with millions of
-rows, is read through the driver's own cursor (``storage.export_cursor``) and converted here.
+rows, is read through the driver's own cursor (``storage.export.cursor``) and converted here.
 Telegram ids, usernames and invite tokens are never selected.
 """
 
@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, select
 from sqlalchemy.ext.asyncio import AsyncResult, AsyncSession
 
-from storage.export_cursor import driver_batches
+from storage.export.cursor import driver_batches
 from storage.models import Answer, Checkin, Enrolment, Flag, Patient
 
 __all__ = [

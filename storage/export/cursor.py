@@ -4,7 +4,7 @@ SQLAlchemy's result layer (a Row object and type processors per row, plus the as
 costs several times what the driver itself does; for the millions of rows of an export the
 query is compiled by SQLAlchemy and then read directly: aiosqlite's cursor (``sqlite3`` in its
 worker thread, ``BATCH`` rows per hop) or an asyncpg cursor (``BATCH`` rows per round trip).
-Values arrive as the driver gives them: the caller converts (see ``storage.exports``).
+Values arrive as the driver gives them: the caller converts (see ``storage.export.queries``).
 Other dialects go through SQLAlchemy's streaming result, with its own conversions.
 """
 
