@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
@@ -42,6 +40,7 @@ from bot.telegram.nurse_handlers import (
     register_nurse_commands,
     schedule_nurse_jobs,
 )
+from bot.telegram.polling import ALLOWED_UPDATES, running
 from bot.telegram.rate_limiter import ReplyFirstLimiter
 from bot.telegram.transport import TelegramTransport
 from storage.db import create_engine, ensure_schema_current, session_factory
@@ -65,13 +64,6 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 OUTBOX_SWEEP_SECONDS = 5.0
 """How often every process looks for urgent messages a failed send or a crash left behind."""
-
-ALLOWED_UPDATES = [
-    Update.MESSAGE,
-    Update.EDITED_MESSAGE,
-    Update.CALLBACK_QUERY,
-    Update.MY_CHAT_MEMBER,
-]
 
 PATIENT_COMMANDS = {
     "en": [
@@ -150,7 +142,7 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .post_init(_on_start(services, inbox))
-        .post_shutdown(_on_stop(services))
+        .post_shutdown(_on_stop(services, inbox))
         .build()
     )
     metrics = Metrics(services.sessions, services.clock)
@@ -195,10 +187,25 @@ def build_application(services: Services, *, jobs: bool = True) -> AnyApplicatio
 def _web_link_handlers(services: Services, nurse: NurseService) -> list[Any]:
     """``/web``: a nurse's one-time sign-in link to the dashboard."""
     from bot.telegram.web_link_handlers import WebLinkHandlers
-    from bot.web.accounts import Accounts
 
-    accounts = Accounts(services.sessions, services.settings, services.clock)
-    return WebLinkHandlers(nurse, accounts, services.settings.web_link_minutes).handlers()
+    links = _DashboardLinks(services)
+    return WebLinkHandlers(nurse, links, services.settings.web_link_minutes).handlers()
+
+
+class _DashboardLinks:
+    """The dashboard's accounts, loaded at the first ``/web``: the web package (Starlette,
+    Jinja2, argon2) is not needed to answer patients, and a bot without the dashboard
+    beside it never loads it."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def new_link(self, telegram_user_id: int, name: str, language: str) -> str:
+        from bot.web.accounts import Accounts
+
+        services = self._services
+        accounts = Accounts(services.sessions, services.settings, services.clock)
+        return await accounts.new_link(telegram_user_id, name, language)
 
 
 class _LeaderOnly:
@@ -234,37 +241,9 @@ def _on_start(services: Services, inbox: UpdateInbox) -> Any:
     return on_start
 
 
-def _on_stop(services: Services) -> Any:
+def _on_stop(services: Services, inbox: UpdateInbox) -> Any:
     async def on_stop(_: AnyApplication) -> None:
+        await inbox.flush()
         await services.close()
 
     return on_stop
-
-
-@asynccontextmanager
-async def running(
-    application: AnyApplication, *, poll_interval: float = 0.0, poll_timeout: int = 10
-) -> AsyncIterator[AnyApplication]:
-    """Run the application by long polling inside an existing event loop (demo, tests).
-
-    ``run_polling`` owns its loop; this does the same steps, hooks included, and undoes
-    them in reverse on the way out.
-    """
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=poll_interval, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
-    )
-    await application.start()
-    try:
-        yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)

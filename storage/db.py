@@ -1,19 +1,21 @@
-"""Engine and session factory, SQLite tuning, and the schema-version check."""
+"""Engine and session factory, SQLite tuning, and the schema-version check.
+
+Alembic is imported only by the functions that migrate (about 11 MiB a bot process that only
+checks the schema version never needs): :func:`ensure_schema_current` reads the version
+table and the migration files' revision lines itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -23,12 +25,18 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_async import OneTripDBAPI
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 __all__ = [
     "SchemaOutOfDate",
     "alembic_config",
     "create_engine",
     "ensure_schema_current",
     "is_connection_error",
+    "migration_head",
     "retrying",
     "session_factory",
     "upgrade",
@@ -36,6 +44,11 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_CONNECTIONS = 5
+"""Connections a process keeps open to a SQLite file, and never more: each is a worker
+thread (aiosqlite) with its own page cache, so connections made for a burst and closed after
+it would cost a thread start and a cold cache each time. SQLite has one writer at a time
+anyway; callers beyond this wait their turn for a connection."""
 RETRY_WAITS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0)
 """Seconds between tries of a unit of work whose connection was lost (~24 s in all)."""
 
@@ -50,7 +63,8 @@ class SchemaOutOfDate(RuntimeError):
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; SQLite gets its folder, WAL, a busy timeout and foreign keys.
+    """Create an async engine; SQLite gets its folder, WAL, a busy timeout, foreign keys, a
+    fixed set of connections and one thread hand-off per statement (:mod:`storage.sqlite_async`).
 
     Statement parameters are kept out of exception messages, so a database error never
     carries a patient's answer into a log.
@@ -62,6 +76,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if database and database != ":memory:":  # in memory: SQLAlchemy's one shared connection
+            kwargs.setdefault("pool_size", SQLITE_CONNECTIONS)
+            kwargs.setdefault("max_overflow", 0)
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", OneTripDBAPI.load())
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -83,6 +102,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -95,6 +116,8 @@ def upgrade(url: str, revision: str = "head") -> None:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    from alembic import command
+
     config = alembic_config(url)
     try:
         asyncio.get_running_loop()
@@ -113,10 +136,12 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 
 async def ensure_schema_current(engine: AsyncEngine) -> None:
     """Raise :class:`SchemaOutOfDate` unless the database is at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    head = migration_head()
 
     def current(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     async with engine.connect() as connection:
         revision = await connection.run_sync(current)
@@ -125,6 +150,29 @@ async def ensure_schema_current(engine: AsyncEngine) -> None:
             f"database schema is at {revision or 'nothing'}, needs {head}: "
             "run `followup db upgrade`"
         )
+
+
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=(.*)$", re.MULTILINE)
+
+
+def migration_head(versions: Path = MIGRATIONS / "versions") -> str:
+    """The newest migration's revision, read from the scripts' ``revision`` and
+    ``down_revision`` lines (what Alembic's ``ScriptDirectory`` would answer, without
+    importing Alembic into the running bot)."""
+    revisions: set[str] = set()
+    replaced: set[str] = set()
+    for script in versions.glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        if (found := _REVISION.search(source)) is None:
+            continue
+        revisions.add(found.group(1))
+        if (down := _DOWN_REVISION.search(source)) is not None:
+            replaced.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = revisions - replaced
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
 def is_connection_error(exc: BaseException) -> bool:

@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
 
-__all__ = ["forget_handled_updates", "mark_update_handled", "store_updates", "unhandled_updates"]
+__all__ = [
+    "forget_handled_updates",
+    "mark_updates_handled",
+    "store_updates",
+    "unhandled_updates",
+]
 
 _TABLE = cast("Table", InboxUpdate.__table__)
 
@@ -35,10 +40,15 @@ async def store_updates(
     )
 
 
-async def mark_update_handled(session: AsyncSession, update_id: int, now: dt.datetime) -> None:
+async def mark_updates_handled(
+    session: AsyncSession, update_ids: Sequence[int], now: dt.datetime
+) -> None:
+    """Mark the updates handled (those marked already keep their time)."""
+    if not update_ids:
+        return
     await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.processed_at.is_(None))
+        update(_TABLE)
+        .where(_TABLE.c.update_id.in_(update_ids), _TABLE.c.processed_at.is_(None))
         .values(processed_at=now)
     )
 

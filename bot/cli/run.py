@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import ALLOWED_UPDATES, AnyApplication, BotApp, build_bot, build_services
 from bot.cli.root import CliApp, CliError, open_database, pass_app
 from bot.cli.root import run as run_async
-from bot.ops import BotApiRefused, OpsServer, ops_app, startup_warnings, wait_for_bot_api
+from bot.ops import BotApiRefused, startup_warnings, wait_for_bot_api
+from bot.ops.http import OpsServer, ops_app
 from bot.settings import Settings
 
 __all__ = ["configure_logging", "run_bot"]
