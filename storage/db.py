@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolResetState
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -79,10 +80,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:":  # in memory: SQLAlchemy's one shared connection
             kwargs.setdefault("pool_size", SQLITE_CONNECTIONS)
             kwargs.setdefault("max_overflow", 0)
-        if parsed.get_driver_name() == "aiosqlite":
+        aiosqlite = parsed.get_driver_name() == "aiosqlite"
+        if aiosqlite:
             kwargs.setdefault("module", OneTripDBAPI.load())
+            kwargs.setdefault("pool_reset_on_return", None)  # see _rollback_if_open
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if aiosqlite and kwargs["pool_reset_on_return"] is None:
+            event.listen(engine.sync_engine.pool, "reset", _rollback_if_open)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
@@ -95,6 +100,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """A connection going back to the pool is rolled back only if SQLite says a transaction
+    is open: after a commit (nearly always) that skips a hand-off to its thread."""
+    if state.asyncio_safe and not state.transaction_was_reset:
+        if dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -34,10 +34,13 @@ async def store_updates(
     if not rows:
         return
     dialect = session.bind.dialect.name if session.bind is not None else ""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(_TABLE).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
-    )
+    await session.execute(_STORE_POSTGRESQL if dialect == "postgresql" else _STORE_SQLITE, rows)
+
+
+# Built once (every fetch that brings updates runs one), with the rows as parameters: rows
+# inlined as values would make a new statement to compile for each fetch.
+_STORE_POSTGRESQL = postgresql_insert(_TABLE).on_conflict_do_nothing(index_elements=["update_id"])
+_STORE_SQLITE = sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["update_id"])
 
 
 async def mark_updates_handled(
