@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import PoolResetState
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
 
 from storage.sqlite_async import OneTripDBAPI
 
