@@ -105,9 +105,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
     """A connection going back to the pool is rolled back only if SQLite says a transaction
     is open: after a commit (nearly always) that skips a hand-off to its thread."""
-    if state.asyncio_safe and not state.transaction_was_reset:
-        if dbapi_connection.driver_connection.in_transaction:
-            dbapi_connection.rollback()
+    if state.asyncio_safe and not state.transaction_was_reset and _in_transaction(dbapi_connection):
+        dbapi_connection.rollback()
+
+
+def _in_transaction(dbapi_connection: Any) -> bool:
+    return bool(dbapi_connection.driver_connection.in_transaction)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
