@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.conflicts import insert_or_nothing
 from storage.models import InboxUpdate
 
 __all__ = [
@@ -33,14 +32,8 @@ async def store_updates(
     ]
     if not rows:
         return
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    await session.execute(_STORE_POSTGRESQL if dialect == "postgresql" else _STORE_SQLITE, rows)
-
-
-# Built once (every fetch that brings updates runs one), with the rows as parameters: rows
-# inlined as values would make a new statement to compile for each fetch.
-_STORE_POSTGRESQL = postgresql_insert(_TABLE).on_conflict_do_nothing(index_elements=["update_id"])
-_STORE_SQLITE = sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["update_id"])
+    # the rows as parameters: inlined as values, each fetch would compile a new statement
+    await session.execute(insert_or_nothing(session, _TABLE, "update_id"), rows)
 
 
 async def mark_updates_handled(
