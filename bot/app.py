@@ -83,6 +83,12 @@ PATIENT_COMMANDS = {
 }
 
 
+DISPATCH_CONNECTIONS = 1
+"""Database connections the dispatcher's waves use, from a pool of their own: a wave of
+check-ins (40 deliveries at once) queues for this one and never takes the connections that
+answers to patients need, nor makes new ones."""
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -91,9 +97,12 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     survey: Survey
     conversation: ConversationService
+    dispatch_engine: AsyncEngine
+    """The dispatcher's own small pool (:data:`DISPATCH_CONNECTIONS`) on the same database."""
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self.dispatch_engine.dispose()
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -102,7 +111,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     sessions = session_factory(engine)
     survey = load_survey(settings.survey_path) if settings.survey_path else load_default_survey()
     conversation = ConversationService(sessions, survey, settings, clock)
-    return Services(settings, clock, engine, sessions, survey, conversation)
+    in_memory = engine.url.database in (None, "", ":memory:")  # one connection is the database
+    dispatch_engine = engine if in_memory else create_engine(
+        settings.database_url, pool_size=DISPATCH_CONNECTIONS, max_overflow=0
+    )  # fmt: skip
+    return Services(settings, clock, engine, sessions, survey, conversation, dispatch_engine)
 
 
 @dataclass
@@ -147,9 +160,11 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     )
     metrics = Metrics(services.sessions, services.clock)
     transport = CountingTransport(TelegramTransport(application.bot), metrics)
+    dispatch_sessions = session_factory(services.dispatch_engine)
     dispatcher = Dispatcher(
-        services.sessions, services.survey, settings, services.clock, transport,
-        services.conversation, pacer=None if throttle else Pacer.unlimited(),
+        dispatch_sessions, services.survey, settings, services.clock, transport,
+        ConversationService(dispatch_sessions, services.survey, settings, services.clock),
+        pacer=None if throttle else Pacer.unlimited(),
     )  # fmt: skip
     nurse = NurseService(
         services.sessions, services.survey, settings, services.clock, transport,

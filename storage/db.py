@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SQLITE_CONNECTIONS = 5
+SQLITE_CONNECTIONS = 3
 """Connections a process keeps open to a SQLite file, and never more: each is a worker
 thread (aiosqlite) with its own page cache, so connections made for a burst and closed after
 it would cost a thread start and a cold cache each time. SQLite has one writer at a time
