@@ -42,3 +42,25 @@ def test_building_the_bot_loads_none_of_the_libraries_of_other_work(tmp_path: Pa
         name for name in loaded if any(name == m or name.startswith(f"{m}.") for m in NOT_AT_START)
     )
     assert found == []
+
+
+RUN_PROBE = """
+import json, sys
+import click
+from bot.cli import root
+assert root.get_command(click.Context(root), "run") is not None
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_run_command_loads_no_other_command_s_libraries() -> None:
+    loaded = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", RUN_PROBE], cwd=ROOT, check=True, capture_output=True,
+            text=True, timeout=120,
+        ).stdout
+    )  # fmt: skip
+    others = ("fhir", "matplotlib", "jinja2", "segno", "argon2", "alembic", "bot.export")
+    assert (
+        sorted(n for n in loaded if n.split(".")[0] in others or n.startswith("bot.export")) == []
+    )
