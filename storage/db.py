@@ -80,13 +80,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:":  # in memory: SQLAlchemy's one shared connection
             kwargs.setdefault("pool_size", SQLITE_CONNECTIONS)
             kwargs.setdefault("max_overflow", 0)
-        aiosqlite = parsed.get_driver_name() == "aiosqlite"
-        if aiosqlite:
+        on_aiosqlite = parsed.get_driver_name() == "aiosqlite"
+        if on_aiosqlite:
             kwargs.setdefault("module", OneTripDBAPI.load())
             kwargs.setdefault("pool_reset_on_return", None)  # see _rollback_if_open
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        if aiosqlite and kwargs["pool_reset_on_return"] is None:
+        if on_aiosqlite and kwargs["pool_reset_on_return"] is None:
             event.listen(engine.sync_engine.pool, "reset", _rollback_if_open)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
