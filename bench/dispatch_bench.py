@@ -46,11 +46,12 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import telegram
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.request import HTTPXRequest
 
+from bot.app import DISPATCH_CONNECTIONS
 from bot.clock import FakeClock, SystemClock
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, RateLimits
 from bot.scheduling import Dispatcher, Pacer
@@ -86,13 +87,16 @@ class Row:
 
 async def throughput(count: int, rate: float, rows: list[Row]) -> None:
     """Dispatch ``count`` due check-ins through the sandbox with the Telegram transport,
-    with the production dispatch policy and ``rate`` as the send rate."""
+    with the production dispatch policy, its own pool as in the bot (one connection) and
+    ``rate`` as the send rate."""
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{folder}/throughput.db"
         await upgrade_async(url)
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=DISPATCH_CONNECTIONS, max_overflow=0)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         await _insert_due(engine, count, now - dt.timedelta(minutes=1))
+        connections = Counter[str]()
+        event.listen(engine.sync_engine.pool, "connect", lambda *_: connections.update(["made"]))
         survey = load_default_survey()
         settings = Settings(_env_file=None, send_rate=rate, callback_secret="bench")
         sessions = session_factory(engine)
@@ -142,6 +146,7 @@ async def throughput(count: int, rate: float, rows: list[Row]) -> None:
         Row(part, "chats with exactly 2 messages", f"{per_chat.get(2, 0):,}"),
         Row(part, "chats with another count", f"{others or 'none'}"),
         Row(part, "duplicates", f"{duplicates}"),
+        Row(part, "database connections made", f"{connections['made']}"),
         Row(part, "peak traced memory", f"{peak / 2**20:.1f} MiB"),
         Row(part, "max RSS", f"{_max_rss_mib():.0f} MiB"),
     ]  # fmt: skip

@@ -303,7 +303,7 @@ async def serve(
     import cProfile
 
     profiler = cProfile.Profile() if profile is not None else None
-    from bot.app import running
+    from bot.telegram.polling import running  # python-telegram-bot only: the bare bot's RSS
 
     if bot == "followup":
         from bot.app import build_bot, build_services

@@ -10,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
@@ -43,6 +41,7 @@ from bot.telegram.nurse_handlers import (
     register_nurse_commands,
     schedule_nurse_jobs,
 )
+from bot.telegram.polling import ALLOWED_UPDATES, running
 from bot.telegram.rate_limiter import ReplyFirstLimiter
 from bot.telegram.transport import TelegramTransport
 from storage.db import create_engine, ensure_schema_current, session_factory
@@ -68,13 +67,6 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 OUTBOX_SWEEP_SECONDS = 5.0
 """How often every process looks for urgent messages a failed send or a crash left behind."""
 
-ALLOWED_UPDATES = [
-    Update.MESSAGE,
-    Update.EDITED_MESSAGE,
-    Update.CALLBACK_QUERY,
-    Update.MY_CHAT_MEMBER,
-]
-
 PATIENT_COMMANDS = {
     "en": [
         ("help", "What this bot does"),
@@ -93,6 +85,12 @@ PATIENT_COMMANDS = {
 }
 
 
+DISPATCH_CONNECTIONS = 1
+"""Database connections the dispatcher's waves use, from a pool of their own: a wave of
+check-ins (40 deliveries at once) queues for this one and never takes the connections that
+answers to patients need, nor makes new ones."""
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -101,9 +99,12 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     survey: Survey
     conversation: ConversationService
+    dispatch_engine: AsyncEngine
+    """The dispatcher's own small pool (:data:`DISPATCH_CONNECTIONS`) on the same database."""
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self.dispatch_engine.dispose()
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -112,7 +113,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     sessions = session_factory(engine)
     survey = load_survey(settings.survey_path) if settings.survey_path else load_default_survey()
     conversation = ConversationService(sessions, survey, settings, clock)
-    return Services(settings, clock, engine, sessions, survey, conversation)
+    in_memory = engine.url.database in (None, "", ":memory:")  # one connection is the database
+    dispatch_engine = engine if in_memory else create_engine(
+        settings.database_url, pool_size=DISPATCH_CONNECTIONS, max_overflow=0
+    )  # fmt: skip
+    return Services(settings, clock, engine, sessions, survey, conversation, dispatch_engine)
 
 
 @dataclass
@@ -159,9 +164,11 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     )
     metrics = Metrics(services.sessions, services.clock)
     transport = CountingTransport(TelegramTransport(application.bot), metrics)
+    dispatch_sessions = session_factory(services.dispatch_engine)
     dispatcher = Dispatcher(
-        services.sessions, services.survey, settings, services.clock, transport,
-        services.conversation, instance=heartbeat.name,
+        dispatch_sessions, services.survey, settings, services.clock, transport,
+        ConversationService(dispatch_sessions, services.survey, settings, services.clock),
+        instance=heartbeat.name,
         pacer=None if throttle else Pacer.unlimited(),
     )  # fmt: skip
     nurse = NurseService(
@@ -193,7 +200,7 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
         )
     bot = BotApp(application, dispatcher, nurse, outbox, metrics, heartbeat, inbox)
     application.post_init = _on_start(services, inbox, bot)
-    application.post_shutdown = _on_stop(services, bot)
+    application.post_shutdown = _on_stop(services, inbox, bot)
     return bot
 
 
@@ -205,10 +212,25 @@ def build_application(services: Services, *, jobs: bool = True) -> AnyApplicatio
 def _web_link_handlers(services: Services, nurse: NurseService) -> list[Any]:
     """``/web``: a nurse's one-time sign-in link to the dashboard."""
     from bot.telegram.web_link_handlers import WebLinkHandlers
-    from bot.web.accounts import Accounts
 
-    accounts = Accounts(services.sessions, services.settings, services.clock)
-    return WebLinkHandlers(nurse, accounts, services.settings.web_link_minutes).handlers()
+    links = _DashboardLinks(services)
+    return WebLinkHandlers(nurse, links, services.settings.web_link_minutes).handlers()
+
+
+class _DashboardLinks:
+    """The dashboard's accounts, loaded at the first ``/web``: the web package (Starlette,
+    Jinja2, argon2) is not needed to answer patients, and a bot without the dashboard
+    beside it never loads it."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def new_link(self, telegram_user_id: int, name: str, language: str) -> str:
+        from bot.web.accounts import Accounts
+
+        services = self._services
+        accounts = Accounts(services.sessions, services.settings, services.clock)
+        return await accounts.new_link(telegram_user_id, name, language)
 
 
 class _LeaderOnly:
@@ -245,8 +267,9 @@ def _on_start(services: Services, inbox: UpdateInbox, parts: BotApp) -> Any:
     return on_start
 
 
-def _on_stop(services: Services, parts: BotApp) -> Any:
+def _on_stop(services: Services, inbox: UpdateInbox, parts: BotApp) -> Any:
     async def on_stop(_: AnyApplication) -> None:
+        await inbox.flush()  # the handled marks not yet written
         await parts.heartbeat.stop()  # gone: other processes take over what it held
         try:
             await parts.dispatcher.recover()  # and its own check-in claims go back now
@@ -255,32 +278,3 @@ def _on_stop(services: Services, parts: BotApp) -> Any:
         await services.close()
 
     return on_stop
-
-
-@asynccontextmanager
-async def running(
-    application: AnyApplication, *, poll_interval: float = 0.0, poll_timeout: int = 10
-) -> AsyncIterator[AnyApplication]:
-    """Run the application by long polling inside an existing event loop (demo, tests).
-
-    ``run_polling`` owns its loop; this does the same steps, hooks included, and undoes
-    them in reverse on the way out.
-    """
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=poll_interval, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
-    )
-    await application.start()
-    try:
-        yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)

@@ -7,13 +7,17 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.conflicts import insert_or_nothing
 from storage.models import InboxUpdate
 
-__all__ = ["forget_handled_updates", "mark_update_handled", "store_updates", "unhandled_updates"]
+__all__ = [
+    "forget_handled_updates",
+    "mark_updates_handled",
+    "store_updates",
+    "unhandled_updates",
+]
 
 _TABLE = cast("Table", InboxUpdate.__table__)
 
@@ -28,17 +32,19 @@ async def store_updates(
     ]
     if not rows:
         return
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(_TABLE).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
-    )
+    # the rows as parameters: inlined as values, each fetch would compile a new statement
+    await session.execute(insert_or_nothing(session, _TABLE, "update_id"), rows)
 
 
-async def mark_update_handled(session: AsyncSession, update_id: int, now: dt.datetime) -> None:
+async def mark_updates_handled(
+    session: AsyncSession, update_ids: Sequence[int], now: dt.datetime
+) -> None:
+    """Mark the updates handled (those marked already keep their time)."""
+    if not update_ids:
+        return
     await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.processed_at.is_(None))
+        update(_TABLE)
+        .where(_TABLE.c.update_id.in_(update_ids), _TABLE.c.processed_at.is_(None))
         .values(processed_at=now)
     )
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.conflicts import insert_or_nothing
 from storage.instances import abandoned
 from storage.models import OutboxMessage, UTCDateTime
 
@@ -79,12 +79,9 @@ async def enqueue(
         "dedupe_key": dedupe_key, "status": "pending", "created_at": now,
         "next_attempt_at": now, "attempts": 0, "uncertain": 0,
     }  # fmt: skip
-    insert = postgresql_insert if _postgres(session) else sqlite_insert
+    table = cast("Table", OutboxMessage.__table__)
     statement = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
+        insert_or_nothing(session, table, "dedupe_key").values(**values).returning(table.c.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
 

@@ -46,3 +46,11 @@ def test_import_checker_sees_forbidden_imports(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert _imported_modules(module) - ALLOWED == {"telegram", "sqlalchemy", "storage"}
+
+
+def test_test_modules_have_names_of_their_own() -> None:
+    """pytest imports test folders without packages by file name: two files of one name in
+    different folders stop the whole run at collection."""
+    tests = Path(__file__).resolve().parent
+    names = [p.name for p in tests.rglob("*.py") if p.name not in {"conftest.py", "__init__.py"}]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -1,41 +1,59 @@
 """The ``followup`` command line (console script ``followup = "bot.cli:main"``).
 
-Each module under ``bot/cli/`` defines click commands; registering one is one line here:
-``root.add_command(<command>)``.
+Each module under ``bot/cli/`` defines click commands; registering one is one line in
+:data:`COMMANDS` (name → module and attribute). A command's module is imported when the
+command runs (or ``--help`` lists it), so ``followup run`` does not load the export's FHIR
+models, the demo or the other commands' libraries into the bot process.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 
-from bot.cli import admin, nurse, ops, progress, web
-from bot.cli.demo import demo
-from bot.cli.export import export
+import click
+
 from bot.cli.root import root
-from bot.cli.run import run_bot
 
-__all__ = ["main", "root"]
+__all__ = ["COMMANDS", "main", "root"]
 
-root.add_command(admin.db)
-admin.db.add_command(ops.db_backup)
-root.add_command(admin.surveys)
-root.add_command(admin.enroll)
-root.add_command(admin.invite)
-root.add_command(admin.reschedule)
-root.add_command(admin.patients)
-root.add_command(nurse.flags)
-root.add_command(nurse.flag)
-root.add_command(nurse.checkin)
-root.add_command(nurse.report)
-root.add_command(progress.extend)
-root.add_command(ops.patient)
-ops.patient.add_command(nurse.patient_pause)
-ops.patient.add_command(nurse.patient_resume)
-root.add_command(run_bot)
-root.add_command(demo)
-root.add_command(export)
-root.add_command(web.web)
-root.add_command(web.nurse)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("bot.cli.admin", "db"),
+    "surveys": ("bot.cli.admin", "surveys"),
+    "enroll": ("bot.cli.admin", "enroll"),
+    "invite": ("bot.cli.admin", "invite"),
+    "reschedule": ("bot.cli.admin", "reschedule"),
+    "patients": ("bot.cli.admin", "patients"),
+    "flags": ("bot.cli.nurse", "flags"),
+    "flag": ("bot.cli.nurse", "flag"),
+    "checkin": ("bot.cli.nurse", "checkin"),
+    "report": ("bot.cli.nurse", "report"),
+    "extend": ("bot.cli.progress", "extend"),
+    "patient": ("bot.cli.ops", "patient"),
+    "run": ("bot.cli.run", "run_bot"),
+    "demo": ("bot.cli.demo", "demo"),
+    "export": ("bot.cli.export", "export"),
+    "web": ("bot.cli.web", "web"),
+    "nurse": ("bot.cli.web", "nurse"),
+}
+
+
+def _load(name: str) -> click.Command:
+    module, attribute = COMMANDS[name]
+    command: click.Command = getattr(importlib.import_module(module), attribute)
+    if name == "db" and isinstance(command, click.Group):  # `db backup` lives with operations
+        from bot.cli.ops import db_backup
+
+        command.add_command(db_backup)
+    if name == "patient" and isinstance(command, click.Group):  # pause/resume: nurse actions
+        from bot.cli.nurse import patient_pause, patient_resume
+
+        command.add_command(patient_pause)
+        command.add_command(patient_resume)
+    return command
+
+
+root.lazy_commands(COMMANDS, _load)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -103,7 +103,23 @@ def pass_app(command: Callable[Concatenate[CliApp, P], T]) -> Callable[P, T]:
 
 
 class RootGroup(click.Group):
-    """A group whose usage mistakes are reported in one line, like every other error."""
+    """A group whose usage mistakes are reported in one line, like every other error, and
+    whose commands may be loaded when first asked for (:meth:`lazy_commands`)."""
+
+    _lazy: Collection[str] = ()
+    _loader: Callable[[str], click.Command] | None = None
+
+    def lazy_commands(self, names: Collection[str], loader: Callable[[str], click.Command]) -> None:
+        """Commands ``loader(name)`` builds on first use (their modules imported then)."""
+        self._lazy, self._loader = names, loader
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self._lazy and self._loader is not None:
+            self.add_command(self._loader(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import ALLOWED_UPDATES, AnyApplication, BotApp, Services, build_bot, build_services
 from bot.cli.root import CliApp, CliError, open_database, pass_app
 from bot.cli.root import run as run_async
-from bot.ops import BotApiRefused, OpsServer, ops_app, startup_warnings, wait_for_bot_api
+from bot.ops import BotApiRefused, startup_warnings, wait_for_bot_api
+from bot.ops.http import OpsServer, ops_app
 from bot.settings import Settings
 from bot.telegram.webhook import serve_webhook
 

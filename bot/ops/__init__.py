@@ -1,6 +1,9 @@
-"""Operations: start-up checks, health and metrics endpoints, backup and erasure."""
+"""Operations: start-up checks, health and metrics endpoints, backup and erasure.
 
-from bot.ops.http import OpsServer, ops_app, ops_routes, parse_address
+The health and metrics server (uvicorn, Starlette) is in :mod:`bot.ops.http`, imported
+only where it is served, so the bot process loads it only when it serves it.
+"""
+
 from bot.ops.metrics import CountingTransport, Metrics
 from bot.ops.startup import BotApiRefused, startup_warnings, wait_for_bot_api
 
@@ -8,10 +11,6 @@ __all__ = [
     "BotApiRefused",
     "CountingTransport",
     "Metrics",
-    "OpsServer",
-    "ops_app",
-    "ops_routes",
-    "parse_address",
     "startup_warnings",
     "wait_for_bot_api",
 ]

@@ -11,6 +11,12 @@ not answer, the fetch fails, nothing is confirmed and polling retries.
 start-up, ahead of anything polled. Webhook updates are kept the same way before Telegram is
 answered (:mod:`bot.telegram.webhook`). Handlers skip an update id they already handled
 (``processed_update``), so an update handled just before a crash is not handled twice.
+
+Marking an update handled only spares its replay, so the marks wait and are written with
+the next ``getUpdates`` answer or webhook update (in the transaction that stores its updates,
+or alone when a fetch brings none) and when the bot stops: one transaction per fetch instead
+of one per update.
+A crash before they are written replays updates that the handlers then skip.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.clock import Clock
 from bot.telegram.update_order import ChatOrderedProcessor
-from storage.inbox import mark_update_handled, store_updates, unhandled_updates
+from storage.inbox import mark_updates_handled, store_updates, unhandled_updates
 
 __all__ = ["InboxProcessor", "InboxRequest", "UpdateInbox"]
 
@@ -45,34 +51,59 @@ class UpdateInbox:
         self._sessions = sessions
         self._clock = clock
         self._pending: set[int] = set()  # stored or replayed here and not yet marked handled
+        self._handled: list[int] = []  # of those, handled: marked with the next fetch
 
     async def store(self, body: bytes) -> None:
-        """Keep the updates of one ``getUpdates`` answer (an error answer holds none)."""
+        """Keep the updates of one ``getUpdates`` answer (an error answer holds none), and
+        write the handled marks waiting since the last answer."""
         answer = json.loads(body)
         updates = answer.get("result") if isinstance(answer, dict) and answer.get("ok") else None
-        if not isinstance(updates, list) or not updates:
+        payloads = [u for u in updates or () if isinstance(u, dict) and "update_id" in u]
+        handled, self._handled = self._handled, []
+        if not payloads and not handled:
             return
-        payloads = [u for u in updates if isinstance(u, dict) and "update_id" in u]
-        async with self._sessions.begin() as session:
-            await store_updates(session, payloads, self._clock.now())
-        self._pending.update(int(payload["update_id"]) for payload in payloads)
-
-    async def keep(self, payload: dict[str, Any]) -> None:
-        """Store one update (a webhook's POST) before Telegram is answered."""
-        async with self._sessions.begin() as session:
-            await store_updates(session, [payload], self._clock.now())
-        self._pending.add(int(payload["update_id"]))
-
-    async def handled(self, update_id: int) -> None:
-        if update_id not in self._pending:
-            return  # not from the inbox (a job's own update)
         try:
             async with self._sessions.begin() as session:
-                await mark_update_handled(session, update_id, self._clock.now())
-        except Exception:  # replayed at the next start, where it is skipped as handled
-            log.warning("could not mark update %s handled", update_id, exc_info=True)
+                await store_updates(session, payloads, self._clock.now())
+                await mark_updates_handled(session, handled, self._clock.now())
+        except BaseException:
+            self._handled[:0] = handled  # written with the next answer
+            raise
+        self._pending.update(int(payload["update_id"]) for payload in payloads)
+        self._pending.difference_update(handled)
+
+    async def keep(self, payload: dict[str, Any]) -> None:
+        """Store one update (a webhook's POST) before Telegram is answered, with the handled
+        marks waiting since the last one."""
+        handled, self._handled = self._handled, []
+        try:
+            async with self._sessions.begin() as session:
+                await store_updates(session, [payload], self._clock.now())
+                await mark_updates_handled(session, handled, self._clock.now())
+        except BaseException:
+            self._handled[:0] = handled  # written with the next update
+            raise
+        self._pending.add(int(payload["update_id"]))
+        self._pending.difference_update(handled)
+
+    def handled(self, update_id: int) -> None:
+        """The application has finished with the update: mark it with the next fetch (or
+        webhook update)."""
+        if update_id in self._pending:  # else not from the inbox (a job's own update)
+            self._handled.append(update_id)
+
+    async def flush(self) -> None:
+        """Write the handled marks now (the bot is stopping)."""
+        handled, self._handled = self._handled, []
+        if not handled:
             return
-        self._pending.discard(update_id)
+        try:
+            async with self._sessions.begin() as session:
+                await mark_updates_handled(session, handled, self._clock.now())
+        except Exception:  # replayed at the next start, where they are skipped as handled
+            log.warning("could not mark %s updates handled", len(handled), exc_info=True)
+            return
+        self._pending.difference_update(handled)
 
     async def replay(self, application: Application[Any, Any, Any, Any, Any, Any]) -> int:
         """Queue the updates stored but not handled before; how many."""
@@ -134,4 +165,4 @@ class InboxProcessor(ChatOrderedProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await super().do_process_update(update, coroutine)
         if isinstance(update, Update):
-            await self._inbox.handled(update.update_id)
+            self._inbox.handled(update.update_id)

@@ -4,7 +4,7 @@ dashboard (valid ``FOLLOWUP_WEB_LINK_MINUTES``). Anyone else is refused, and aud
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -12,10 +12,8 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.nurse.access import Nurse
 from bot.nurse.service import NurseService
-from bot.web.accounts import Accounts
-from bot.web.i18n import language_of
 
-__all__ = ["WebLinkHandlers"]
+__all__ = ["SignInLinks", "WebLinkHandlers"]
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +27,19 @@ LINK = (
 )
 
 
+class SignInLinks(Protocol):
+    """The dashboard's accounts, as far as ``/web`` needs them."""
+
+    async def new_link(self, telegram_user_id: int, name: str, language: str) -> str: ...
+
+
+def language_of(code: str | None) -> str:
+    """The dashboard's language for a Telegram ``language_code``: ``zh`` or ``en``."""
+    return "zh" if code and code.startswith("zh") else "en"
+
+
 class WebLinkHandlers:
-    def __init__(self, service: NurseService, accounts: Accounts, minutes: float) -> None:
+    def __init__(self, service: NurseService, accounts: SignInLinks, minutes: float) -> None:
         self._service = service
         self._accounts = accounts
         self._minutes = minutes

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
@@ -91,3 +91,41 @@ async def test_without_the_database_the_fetch_fails_and_confirms_nothing(
             await request.post(URL)
     finally:
         await engine.dispose()
+
+
+async def test_handled_marks_are_written_with_the_next_fetch_in_one_statement(
+    engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(engine)
+    inbox = UpdateInbox(sessions, FakeClock(NOW))
+    second = {**UPDATE, "update_id": 42}
+    await InboxRequest(BotApiAnswer({"ok": True, "result": [UPDATE, second]}), inbox).post(URL)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    inbox.handled(41)
+    inbox.handled(42)
+    inbox.handled(99)  # never stored here (a webhook update): nothing to mark
+    assert statements == [], "a handled update costs no transaction of its own"
+
+    await InboxRequest(BotApiAnswer({"ok": True, "result": []}), inbox).post(URL)
+    await inbox.flush()  # nothing left to write
+    event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+    assert [s.split()[0] for s in statements] == ["UPDATE"]
+    async with sessions() as session:
+        rows = await session.execute(select(InboxUpdate.update_id, InboxUpdate.processed_at))
+        assert sorted(rows) == [(41, NOW), (42, NOW)]
+
+
+async def test_marks_waiting_when_the_bot_stops_are_written(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    inbox = UpdateInbox(sessions, FakeClock(NOW))
+    await InboxRequest(BotApiAnswer({"ok": True, "result": [UPDATE]}), inbox).post(URL)
+    inbox.handled(41)
+    await inbox.flush()
+    async with sessions() as session:
+        assert (await session.scalars(select(InboxUpdate.processed_at))).all() == [NOW]

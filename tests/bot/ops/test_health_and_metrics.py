@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.clock import FakeClock
-from bot.ops import CountingTransport, Metrics, ops_app
+from bot.ops import CountingTransport, Metrics
 from bot.ops.heartbeat import Heartbeat
+from bot.ops.http import ops_app
 from bot.services.enrolment import enrol_patient
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.services.transport import RetryLater, Transient
