@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.scheduling.dispatcher import MISSED_RULE, UNREACHABLE_RULE
+from bot.scheduling import MISSED_RULE, UNREACHABLE_RULE
 from bot.texts import T
 from surveys.model import Survey, Text
 

@@ -16,8 +16,9 @@ from bot.scheduling.counts import (
     ReminderCounts,
     TickCounts,
 )
-from bot.scheduling.dispatcher import MISSED_RULE, UNREACHABLE_RULE, Conversation, Dispatcher
+from bot.scheduling.dispatcher import UNREACHABLE_RULE, Conversation, Dispatcher
 from bot.scheduling.jobs import JOB_IDS, OUTBOX_JOB_ID, run_jobs_now, schedule_jobs, schedule_outbox
+from bot.scheduling.missed import MISSED_RULE
 from bot.scheduling.outbox import OutboxPolicy, OutboxSender
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer
 from bot.scheduling.policy import DispatchPolicy

@@ -4,8 +4,9 @@ There is no job per check-in. Each job asks the database, so a restart (or a sec
 process) simply carries on, and anything due while the bot was down is handled at once:
 
 - :meth:`Dispatcher.close_windows` marks unfinished check-ins whose window closed as
-  missed, with the reason in ``last_error`` (``paused``… do not count towards the flag);
-- :meth:`Dispatcher.flag_missed` raises one flag per run of consecutive missed check-ins;
+  missed, with the reason in ``last_error`` (``paused``… do not count towards the flag),
+  and :meth:`Dispatcher.flag_missed` raises one flag per run of consecutive missed
+  check-ins (both in :mod:`bot.scheduling.missed`);
 - :meth:`Dispatcher.dispatch_due` claims due check-ins (``scheduled`` → ``sending``) and
   sends the intro and first question; stale ones (window closed) are never sent late;
 - :meth:`Dispatcher.send_reminders` re-asks the current question of open check-ins.
@@ -27,13 +28,13 @@ import functools
 import logging
 import os
 import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.scheduling.busy import keep_busy
 from bot.scheduling.counts import (
     CloseCounts,
     Counts,
@@ -42,11 +43,12 @@ from bot.scheduling.counts import (
     ReminderCounts,
     TickCounts,
 )
+from bot.scheduling.missed import MissedCheckins
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer, Sleep
 from bot.scheduling.policy import DispatchPolicy
 from bot.scheduling.quiet import QuietZones
 from bot.scheduling.recovery import settle_abandoned_claims
-from bot.scheduling.streaks import COUNTED_MISSES, UNDELIVERABLE, missed_run_why, runs_of
+from bot.scheduling.streaks import UNDELIVERABLE, runs_of
 from bot.services.flagging import raise_system_flag
 from bot.services.replies import Reply
 from bot.services.transport import (
@@ -65,13 +67,11 @@ from storage.db import retrying
 from storage.records import PatientRecord
 from surveys.model import Survey
 
-__all__ = ["MISSED_RULE", "UNREACHABLE_RULE", "Conversation", "Dispatcher"]
+__all__ = ["UNREACHABLE_RULE", "Conversation", "Dispatcher"]
 
 log = logging.getLogger(__name__)
 
-MISSED_RULE = "consecutive_missed"
 UNREACHABLE_RULE = "unreachable"
-OPEN = ("sent", "in_progress")
 
 
 class Conversation(Protocol):
@@ -122,6 +122,7 @@ class Dispatcher:
         self._budget = self._policy.tick_budget or 0.8 * settings.tick_seconds
         self._quiet = QuietZones(survey.schedule)
         self._in_hand: set[int] = set()  # check-ins claimed here and being delivered
+        self._missed = MissedCheckins(sessions, survey.schedule, clock, self._policy.batch_size)
 
     @property
     def instance(self) -> str:
@@ -153,9 +154,10 @@ class Dispatcher:
     async def dispatch_due(self) -> DispatchCounts:
         """Recover dead claims, then claim and send due check-ins until none are left.
 
-        Claims are taken batch by batch while the sends go on (see :meth:`_keep_busy`), so
-        the pacer never runs dry between batches; no batch is claimed once the run's time
-        budget is spent or once a check-in was not sent.
+        Claims are taken batch by batch while the sends go on (see
+        :func:`~bot.scheduling.busy.keep_busy`), so the pacer never runs dry between
+        batches; no batch is claimed once the run's time budget is spent or once a
+        check-in was not sent.
         """
         counts = DispatchCounts()
         await self._recover_stale(counts)
@@ -166,7 +168,7 @@ class Dispatcher:
             counts.claimed += len(claims)
             return [functools.partial(self._deliver, c, deadline=deadline) for c in claims]
 
-        await self._keep_busy(claim, counts)
+        await keep_busy(claim, counts, self._policy, self._budget, self._monotonic)
         _log("dispatch", counts)
         return counts
 
@@ -192,53 +194,15 @@ class Dispatcher:
             counts.due += len(fresh)
             return [functools.partial(self._remind, r, now=now) for r in fresh]
 
-        await self._keep_busy(due, counts)
+        await keep_busy(due, counts, self._policy, self._budget, self._monotonic)
         _log("reminders", counts)
         return counts
 
     async def close_windows(self) -> CloseCounts:
-        counts = CloseCounts()
-        while True:
-            now = self._clock.now()
-            async with self._sessions.begin() as session:
-                closing = await store.windows_to_close(
-                    session, now=now, limit=self._policy.batch_size
-                )
-                by_reason: dict[str | None, list[int]] = defaultdict(list)
-                for row in closing:
-                    by_reason[_missed_reason(row)].append(row.checkin_id)
-                changed = 0
-                for reason, ids in by_reason.items():
-                    missed = await store.mark_missed(session, ids, now=now, reason=reason)
-                    changed += len(missed)
-                    if reason not in COUNTED_MISSES:
-                        counts.excused += len(missed)
-                    for checkin_id in missed:
-                        await record_audit(
-                            session, at=now, actor="system", action="checkin.missed",
-                            entity="checkin", entity_id=checkin_id, detail={"reason": reason},
-                        )  # fmt: skip
-            counts.missed += changed
-            if len(closing) < self._policy.batch_size or not changed:
-                break
-        _log("close", counts)
-        return counts
+        return await self._missed.close_windows()
 
     async def flag_missed(self) -> FlagCounts:
-        """One flag per run of ``consecutive_missed_flag`` counted misses in a row."""
-        counts = FlagCounts()
-        while True:
-            now = self._clock.now()
-            async with self._sessions.begin() as session:
-                misses = await store.misses_to_escalate(session, limit=self._policy.batch_size)
-                for enrolment_id in sorted({enrolment for _, enrolment in misses}):
-                    counts.flagged += await self._flag_streaks(session, enrolment_id, now)
-                await store.mark_escalated(session, [c for c, _ in misses])
-            counts.checked += len(misses)
-            if len(misses) < self._policy.batch_size:
-                break
-        _log("escalate", counts)
-        return counts
+        return await self._missed.flag_missed()
 
     # ------------------------------------------------------------------ dispatch
 
@@ -449,102 +413,6 @@ class Dispatcher:
                 session, due.checkin_id, claimed_next_at=claimed_next,
                 restore_at=due.next_reminder_at, restore_count=due.reminder_count,
             )  # fmt: skip
-
-    # ------------------------------------------------------------------ escalation
-
-    async def _flag_streaks(
-        self, session: AsyncSession, enrolment_id: int, now: dt.datetime
-    ) -> int:
-        patient = await store.patient_of_enrolment(session, enrolment_id)
-        if patient is None or patient.status == "withdrawn":
-            return 0
-        history = await store.closed_history(session, enrolment_id)
-        raised = 0
-        for run in runs_of(history, minimum=self._schedule.consecutive_missed_flag):
-            _, created = await raise_system_flag(
-                session, patient=patient, rule_id=MISSED_RULE,
-                level=self._schedule.missed_flag_level,
-                evidence={
-                    "missed": [
-                        {"checkin": c.checkin_id, "form": c.form, "day_post_op": c.day,
-                         "due_at": c.due_at.isoformat(), "reason": c.last_error}
-                        for c in run
-                    ],
-                    "threshold": self._schedule.consecutive_missed_flag,
-                    "why": missed_run_why(run),
-                },
-                dedupe_key=f"{MISSED_RULE}:{enrolment_id}:{run[0].checkin_id}",
-                now=now, checkin_id=run[-1].checkin_id,
-            )  # fmt: skip
-            raised += created
-        return raised
-
-    # ------------------------------------------------------------------ plumbing
-
-    async def _keep_busy(
-        self, take: Callable[[int], Awaitable[list[Callable[[], Awaitable[str]]]]], counts: Counts
-    ) -> None:
-        """Run the jobs ``take(limit)`` hands out, ``concurrency`` at a time, taking more
-        as places free up.
-
-        More are taken once a quarter of the places (or ``batch_size``, if smaller) are
-        free, so the sends never wait for a batch to end, the claims come in batches, and a
-        run ends within the time ``concurrency`` jobs take after its time budget. Nothing
-        more is taken once ``take`` found fewer than asked for, a job's outcome was not
-        ``sent``, or the budget is spent. Each outcome is counted in ``counts``.
-        """
-        policy = self._policy
-        enough = min(policy.batch_size, max(1, policy.concurrency // 4))
-        started = self._monotonic()
-        running: set[asyncio.Task[str]] = set()
-        more = True
-        try:
-            while True:
-                free = policy.concurrency - len(running)
-                if more and free >= enough and self._monotonic() - started < self._budget:
-                    limit = min(policy.batch_size, free)
-                    jobs = await take(limit)
-                    more = len(jobs) == limit
-                    running |= {asyncio.create_task(_guarded(job)) for job in jobs}
-                if not running:
-                    return
-                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    outcome = task.result()
-                    counts.bump(outcome)
-                    more = more and outcome == "sent"
-        except asyncio.CancelledError:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
-            raise
-        except Exception:  # e.g. the database went away: let the sends under way finish
-            await asyncio.gather(*running, return_exceptions=True)
-            raise
-
-
-async def _guarded(job: Callable[[], Awaitable[str]]) -> str:
-    """A crash counts as the job's error, not as the run's."""
-    try:
-        return await job()
-    except Exception:
-        log.exception("dispatcher step failed")
-        return "errors"
-
-
-def _missed_reason(row: store.Closing) -> str | None:
-    """Why a check-in closed unanswered (None: it was sent and not answered)."""
-    if row.enrolment_status != "active":
-        return row.enrolment_status
-    if row.patient_status != "active":
-        return row.patient_status
-    if row.status in OPEN:
-        return None
-    if not row.linked:
-        return "not linked"
-    if not row.onboarded:
-        return "not onboarded"
-    return "not sent"
 
 
 def _describe(exc: DeliveryError) -> str:
