@@ -64,6 +64,7 @@ from storage import dispatch as store
 from storage.audit import record_audit
 from storage.checkins import get_checkin
 from storage.db import retrying
+from storage.missed import closed_history
 from storage.records import PatientRecord
 from surveys.model import Survey
 
@@ -294,7 +295,7 @@ class Dispatcher:
                 detail={"attempts": claim.attempts + 1, "error": error},
             )  # fmt: skip
             enrolment_id = await _enrolment_of(session, claim.checkin_id)
-            history = await store.closed_history(session, enrolment_id)
+            history = await closed_history(session, enrolment_id)
             runs = runs_of(
                 history,
                 minimum=self._schedule.unreachable_flag_after,

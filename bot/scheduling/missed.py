@@ -15,6 +15,7 @@ from bot.scheduling.counts import CloseCounts, Counts, FlagCounts
 from bot.scheduling.streaks import COUNTED_MISSES, missed_run_why, runs_of
 from bot.services.flagging import raise_system_flag
 from storage import dispatch as store
+from storage import missed as missed_store
 from storage.audit import record_audit
 from surveys.model import Schedule
 
@@ -44,13 +45,15 @@ class MissedCheckins:
         while True:
             now = self._clock.now()
             async with self._sessions.begin() as session:
-                closing = await store.windows_to_close(session, now=now, limit=self._batch_size)
+                closing = await missed_store.windows_to_close(
+                    session, now=now, limit=self._batch_size
+                )
                 by_reason: dict[str | None, list[int]] = defaultdict(list)
                 for row in closing:
                     by_reason[_missed_reason(row)].append(row.checkin_id)
                 changed = 0
                 for reason, ids in by_reason.items():
-                    missed = await store.mark_missed(session, ids, now=now, reason=reason)
+                    missed = await missed_store.mark_missed(session, ids, now=now, reason=reason)
                     changed += len(missed)
                     if reason not in COUNTED_MISSES:
                         counts.excused += len(missed)
@@ -71,10 +74,10 @@ class MissedCheckins:
         while True:
             now = self._clock.now()
             async with self._sessions.begin() as session:
-                misses = await store.misses_to_escalate(session, limit=self._batch_size)
+                misses = await missed_store.misses_to_escalate(session, limit=self._batch_size)
                 for enrolment_id in sorted({enrolment for _, enrolment in misses}):
                     counts.flagged += await self._flag_streaks(session, enrolment_id, now)
-                await store.mark_escalated(session, [c for c, _ in misses])
+                await missed_store.mark_escalated(session, [c for c, _ in misses])
             counts.checked += len(misses)
             if len(misses) < self._batch_size:
                 break
@@ -87,7 +90,7 @@ class MissedCheckins:
         patient = await store.patient_of_enrolment(session, enrolment_id)
         if patient is None or patient.status == "withdrawn":
             return 0
-        history = await store.closed_history(session, enrolment_id)
+        history = await missed_store.closed_history(session, enrolment_id)
         raised = 0
         for run in runs_of(history, minimum=self._schedule.consecutive_missed_flag):
             _, created = await raise_system_flag(
@@ -109,7 +112,7 @@ class MissedCheckins:
         return raised
 
 
-def _missed_reason(row: store.Closing) -> str | None:
+def _missed_reason(row: missed_store.Closing) -> str | None:
     """Why a check-in closed unanswered (None: it was sent and not answered)."""
     if row.enrolment_status != "active":
         return row.enrolment_status

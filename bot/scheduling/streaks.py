@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Final
 
-from storage.dispatch import ClosedCheckin
+from storage.missed import ClosedCheckin
 
 __all__ = ["COUNTED_MISSES", "UNDELIVERABLE", "missed_run_why", "runs_of"]
 

@@ -24,7 +24,7 @@ from bot.scheduling import MISSED_RULE, Dispatcher
 from bot.scheduling.streaks import runs_of
 from bot.services.conversation import Chat, ConversationService
 from storage.audit import list_audit
-from storage.dispatch import ClosedCheckin
+from storage.missed import ClosedCheckin
 
 DAY = dt.timedelta(days=1)
 
