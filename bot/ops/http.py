@@ -7,17 +7,14 @@ event loop, leaving signal handling to python-telegram-bot.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.loop_server import LoopServer
 from bot.ops.metrics import CONTENT_TYPE, Metrics
 from storage.health import database_answers
 
@@ -74,40 +71,9 @@ def parse_address(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its signal handlers: the bot's own shutdown stops it."""
+class OpsServer(LoopServer):
+    """``/healthz`` and ``/metrics`` on ``host:port``."""
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class OpsServer:
     def __init__(self, app: Starlette, address: str) -> None:
         host, port = parse_address(address)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-        self._server = _Server(config)
-        self._task: asyncio.Task[None] | None = None
-        self.address = address
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._serve())
-        while not self._server.started and not self._task.done():  # noqa: ASYNC110 (a flag only)
-            await asyncio.sleep(0.01)
-        if self._task.done():  # e.g. the port is taken: uvicorn logged why
-            self._task.result()
-            raise OSError(f"cannot serve /healthz and /metrics on {self.address}")
-        log.info("health and metrics on http://%s/healthz and /metrics", self.address)
-
-    async def _serve(self) -> None:
-        try:
-            await self._server.serve()
-        except SystemExit:  # uvicorn exits when it cannot bind; the bot must not
-            raise OSError(f"cannot serve /healthz and /metrics on {self.address}") from None
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._server.should_exit = True
-        await self._task
-        self._task = None
+        super().__init__(app, host, port, what="/healthz and /metrics")

@@ -17,13 +17,13 @@ import json
 import logging
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
 
+from bot.loop_server import LoopServer
 from bot.telegram.inbox import UpdateInbox
 
 __all__ = ["SECRET_HEADER", "WebhookServer", "serve_webhook", "webhook_app"]
@@ -62,41 +62,11 @@ def webhook_app(
     return Starlette(routes=[Route(f"/{path.strip('/')}", receive, methods=["POST"])])
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the caller decides when to stop
-        return None
-
-
-class WebhookServer:
+class WebhookServer(LoopServer):
     """uvicorn serving :func:`webhook_app` inside the running event loop."""
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-        self._server = _Server(config)
-        self._task: asyncio.Task[None] | None = None
-        self.address = f"{host}:{port}"
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._serve(), name="webhook-server")
-        while not self._server.started and not self._task.done():  # noqa: ASYNC110 (a flag only)
-            await asyncio.sleep(0.01)
-        if self._task.done():
-            self._task.result()
-            raise OSError(f"cannot serve the webhook on {self.address}")
-        log.info("webhook listening on %s", self.address)
-
-    async def _serve(self) -> None:
-        try:
-            await self._server.serve()
-        except SystemExit:  # uvicorn exits when it cannot bind
-            raise OSError(f"cannot serve the webhook on {self.address}") from None
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._server.should_exit = True
-        await self._task
-        self._task = None
+        super().__init__(app, host, port, what="the webhook")
 
 
 async def serve_webhook(
