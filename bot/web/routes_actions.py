@@ -1,17 +1,20 @@
-"""Form posts: acknowledge and resolve a flag, send a check-in now, a new invite card, a new
-surgery date, and enrolment. Each calls the service the Telegram side and the command line
-use, under the nurse's name (audit actor ``web:<name>``)."""
+"""Form posts: acknowledge and resolve a flag, send a check-in now, pause or resume, a new
+invite card, a new surgery date, and enrolment. Each calls the service the Telegram side and
+the command line use, under the nurse's name (audit actor ``web:<name>``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 import segno
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.nurse.flag_actions import ActionResult
 from bot.nurse.texts import nurse_language
 from bot.services.enrolment import EnrolmentError, change_surgery_date, new_invite
 from bot.web.accounts import SignedIn
@@ -23,6 +26,12 @@ __all__ = ["routes"]
 
 def _back(ref: str, message: str) -> Response:
     return RedirectResponse(f"/patients/{quote(ref)}?done={quote(message)}", status_code=303)
+
+
+def _back_from_flag(form: FormData, result: ActionResult) -> Response:
+    """To the page of the patient whose flag was acted on, saying what happened."""
+    ref = str(form.get("ref") or (result.flag.patient_ref if result.flag else ""))
+    return _back(ref, result.message)
 
 
 def _qr_svg(link: str) -> str:
@@ -54,9 +63,7 @@ async def acknowledge(request: Request, who: SignedIn) -> Response:
     result = await web.nurse.flags.acknowledge(
         flag_id, as_nurse(who), language=nurse_language(who.language)
     )
-    return _back(
-        str(form.get("ref") or (result.flag.patient_ref if result.flag else "")), result.message
-    )
+    return _back_from_flag(form, result)
 
 
 @protected
@@ -71,9 +78,7 @@ async def resolve(request: Request, who: SignedIn) -> Response:
     result = await web.nurse.flags.resolve(
         flag_id, as_nurse(who), outcome=outcome, note=note, language=nurse_language(who.language)
     )
-    return _back(
-        str(form.get("ref") or (result.flag.patient_ref if result.flag else "")), result.message
-    )
+    return _back_from_flag(form, result)
 
 
 @protected
@@ -84,24 +89,21 @@ async def checkin_now(request: Request, who: SignedIn) -> Response:
     return _back(ref, result.message)
 
 
-@protected
-async def pause(request: Request, who: SignedIn) -> Response:
-    web = web_of(request)
-    ref = request.path_params["ref"]
-    result = await web.nurse.set_paused(
-        as_nurse(who), ref, pause=True, language=nurse_language(who.language)
-    )
-    return _back(ref, result.message)
+def _pausing(pause: bool) -> Callable[[Request], Awaitable[Response]]:
+    """The Pause (``pause``) or Resume button of the patient page."""
+
+    async def set_paused(request: Request, who: SignedIn) -> Response:
+        web = web_of(request)
+        ref = request.path_params["ref"]
+        result = await web.nurse.set_paused(
+            as_nurse(who), ref, pause=pause, language=nurse_language(who.language)
+        )
+        return _back(ref, result.message)
+
+    return protected(set_paused)
 
 
-@protected
-async def resume(request: Request, who: SignedIn) -> Response:
-    web = web_of(request)
-    ref = request.path_params["ref"]
-    result = await web.nurse.set_paused(
-        as_nurse(who), ref, pause=False, language=nurse_language(who.language)
-    )
-    return _back(ref, result.message)
+pause, resume = _pausing(True), _pausing(False)
 
 
 @protected
