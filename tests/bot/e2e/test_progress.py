@@ -30,8 +30,7 @@ async def onboard(h: Harness, words: dict[str, str], ref: str = "P-100") -> None
 
 
 async def tap(h: Harness, label: str, then: str) -> None:
-    await h.sandbox.press_button(CHAT, label)
-    await h.next_message(CHAT, then)
+    await PatientSteps(h, CHAT).tap(label, then)
 
 
 async def baseline(h: Harness, words: dict[str, str], leg: str, back: str, walk: str) -> None:
