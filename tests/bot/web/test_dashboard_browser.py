@@ -190,6 +190,7 @@ async def test_a_chinese_speaking_nurse_reads_every_message_and_chart_label_in_c
     await expect(page.locator("#patient-status")).to_have_text("已暂停")
     shown = await page.locator("main").inner_text()
     assert LATIN_WORD.findall(shown.replace("P-001", "").replace(NURSE, "")) == []
+    await expect(page.locator("img.chart")).to_have_js_property("naturalWidth", 800, timeout=60_000)
     await screenshot(page, "patient-zh")
     for path in ("/", "/ward"):
         await page.goto(ward.url + path)
