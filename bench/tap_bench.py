@@ -244,7 +244,12 @@ async def _enrol(database: str, patients: int) -> list[str]:
     tokens = []
     for n in range(patients):
         enrolment = await enrol_patient(
-            sessions, survey, settings, clock, ref=f"T-{n:05}", surgery_date=surgery,
+            sessions,
+            survey,
+            settings,
+            clock,
+            ref=f"T-{n:05}",
+            surgery_date=surgery,
             timezone=zone,
         )
         tokens.append(enrolment.token)

@@ -37,6 +37,7 @@ __all__ = [
     "miss_closed_open",
     "patient_of_checkin",
     "patient_of_enrolment",
+    "patient_timezones",
     "release_claim",
     "set_patient_unreachable",
     "stale_claims",
@@ -99,16 +100,24 @@ def _owned(checkin_id: int, instance: str, claimed_at: dt.datetime) -> ColumnEle
     )
 
 
-def _reachable(quiet_zones: Collection[str]) -> ColumnElement[bool]:
-    """The patient may be messaged now: active, linked, onboarded, outside quiet hours."""
+def _reachable(awake_zones: Collection[str]) -> ColumnElement[bool]:
+    """The patient may be messaged now: active, linked, onboarded, in a zone outside quiet
+    hours."""
     return and_(
         Enrolment.status == "active",
         Patient.status == "active",
         Patient.chat_id.is_not(None),
         Patient.consented_at.is_not(None),
         Patient.language_confirmed.is_(True),
-        Patient.timezone.not_in(list(quiet_zones)),
+        Patient.timezone.in_(list(awake_zones)),
     )
+
+
+async def patient_timezones(session: AsyncSession) -> list[str]:
+    """The timezones patients live in, one each (whatever their status: a patient resumed
+    or relinked is in a zone already read)."""
+    rows = await session.execute(select(Patient.timezone).distinct())
+    return list(rows.scalars())
 
 
 def _retry_ready(
@@ -130,7 +139,7 @@ async def claim_due(
     now: dt.datetime,
     instance: str,
     limit: int,
-    quiet_zones: Collection[str],
+    awake_zones: Collection[str],
     retry_delays: Sequence[dt.timedelta] = (),
 ) -> list[Claim]:
     """Claim up to ``limit`` due check-ins, at most one per enrolment, oldest due first.
@@ -162,7 +171,7 @@ async def claim_due(
             due.due_at <= _at(now),
             due.closes_at > _at(now),
             _retry_ready(due, now, retry_delays),
-            _reachable(quiet_zones),
+            _reachable(awake_zones),
             ~busy,
         )
         .order_by(due.due_at, due.id)
@@ -327,7 +336,7 @@ async def stale_claims(
 
 
 async def due_reminders(
-    session: AsyncSession, *, now: dt.datetime, limit: int, quiet_zones: Collection[str]
+    session: AsyncSession, *, now: dt.datetime, limit: int, awake_zones: Collection[str]
 ) -> list[ReminderDue]:
     """Open check-ins whose next reminder time has come, for patients reachable now."""
     rows = await session.execute(
@@ -338,7 +347,7 @@ async def due_reminders(
             Checkin.next_reminder_at <= _at(now),
             Checkin.status.in_(OPEN),
             Checkin.closes_at > _at(now),
-            _reachable(quiet_zones),
+            _reachable(awake_zones),
         )
         .order_by(Checkin.next_reminder_at, Checkin.id)
         .limit(limit)

@@ -22,13 +22,14 @@ from bot.scheduling.missed import MISSED_RULE
 from bot.scheduling.outbox import OutboxPolicy, OutboxSender
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer
 from bot.scheduling.policy import DispatchPolicy
-from bot.scheduling.quiet import QuietZones
+from bot.scheduling.quiet import AwakeZones
 
 __all__ = [
     "JOB_IDS",
     "MISSED_RULE",
     "OUTBOX_JOB_ID",
     "UNREACHABLE_RULE",
+    "AwakeZones",
     "ClaimExpired",
     "CloseCounts",
     "Conversation",
@@ -41,7 +42,6 @@ __all__ = [
     "OutboxSender",
     "PacedTransport",
     "Pacer",
-    "QuietZones",
     "ReminderCounts",
     "TickCounts",
     "run_jobs_now",

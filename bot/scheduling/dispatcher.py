@@ -46,7 +46,7 @@ from bot.scheduling.counts import (
 from bot.scheduling.missed import MissedCheckins
 from bot.scheduling.pacing import ClaimExpired, PacedTransport, Pacer, Sleep
 from bot.scheduling.policy import DispatchPolicy
-from bot.scheduling.quiet import QuietZones
+from bot.scheduling.quiet import AwakeZones
 from bot.scheduling.recovery import settle_abandoned_claims
 from bot.scheduling.streaks import UNDELIVERABLE, runs_of
 from bot.services.flagging import raise_system_flag
@@ -121,7 +121,7 @@ class Dispatcher:
         )
         self._monotonic = monotonic
         self._budget = self._policy.tick_budget or 0.8 * settings.tick_seconds
-        self._quiet = QuietZones(survey.schedule)
+        self._awake = AwakeZones(survey.schedule)
         self._in_hand: set[int] = set()  # check-ins claimed here and being delivered
         self._missed = MissedCheckins(sessions, survey.schedule, clock, self._policy.batch_size)
 
@@ -185,7 +185,7 @@ class Dispatcher:
             async with self._sessions() as session:
                 rows = await store.due_reminders(
                     session, now=now, limit=limit + self._policy.concurrency,
-                    quiet_zones=self._quiet.at(now),
+                    awake_zones=await self._awake_zones(session, now),
                 )  # fmt: skip
             # reminders handed out but not sent yet are still due (at most ``concurrency``)
             fresh = [r for r in rows if last is None or (r.next_reminder_at, r.checkin_id) > last]
@@ -205,6 +205,10 @@ class Dispatcher:
     async def flag_missed(self) -> FlagCounts:
         return await self._missed.flag_missed()
 
+    async def _awake_zones(self, session: AsyncSession, now: dt.datetime) -> frozenset[str]:
+        """The patients' zones outside quiet hours (their list read once a minute)."""
+        return await self._awake.at(now, functools.partial(store.patient_timezones, session))
+
     # ------------------------------------------------------------------ dispatch
 
     async def _claim_due(self, limit: int) -> list[store.Claim]:
@@ -212,7 +216,8 @@ class Dispatcher:
         async with self._sessions.begin() as session:
             claims = await store.claim_due(
                 session, now=now, instance=self._instance, limit=limit,
-                quiet_zones=self._quiet.at(now), retry_delays=self._policy.retry_delays,
+                awake_zones=await self._awake_zones(session, now),
+                retry_delays=self._policy.retry_delays,
             )  # fmt: skip
             # an older check-in whose window closed gives way: answers go to the new one
             for checkin_id in await store.miss_closed_open(

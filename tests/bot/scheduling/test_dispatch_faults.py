@@ -227,7 +227,7 @@ async def test_a_fault_storm_ends_with_every_check_in_sent_once_or_flagged(
 async def _claim_as(sessions: Sessions, instance: str, now: dt.datetime) -> store.Claim:
     async with sessions.begin() as session:
         [claim] = await store.claim_due(
-            session, now=now, instance=instance, limit=10, quiet_zones=()
+            session, now=now, instance=instance, limit=10, awake_zones={"Europe/London"}
         )
     return claim
 

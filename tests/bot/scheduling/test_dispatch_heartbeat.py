@@ -36,7 +36,7 @@ def exited_pid() -> int:
 async def claim_as(sessions: Sessions, instance: str, now: dt.datetime) -> store.Claim:
     async with sessions.begin() as session:
         [claim] = await store.claim_due(
-            session, now=now, instance=instance, limit=10, quiet_zones=()
+            session, now=now, instance=instance, limit=10, awake_zones={"Europe/London"}
         )
     return claim
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from scheduling_support import local
 
-from bot.scheduling import ClaimExpired, DispatchPolicy, PacedTransport, Pacer, QuietZones
+from bot.scheduling import AwakeZones, ClaimExpired, DispatchPolicy, PacedTransport, Pacer
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.services.transport import Blocked, DeliveryError, RetryLater, Transient
 from surveys.model import Schedule
@@ -292,21 +292,42 @@ def test_pacer_refuses_a_rate_that_is_not_positive() -> None:
         ),
     ],
 )
-def test_quiet_zones_follow_each_zones_wall_clock(
+async def test_awake_zones_follow_each_zones_wall_clock(
     utc: str, quiet: set[str], awake: set[str]
 ) -> None:
-    zones = QuietZones(Schedule()).at(local("UTC", utc))
-    assert quiet <= zones
-    assert not awake & zones
+    async def in_use() -> list[str]:
+        return sorted(quiet | awake)
+
+    assert await AwakeZones(Schedule()).at(local("UTC", utc), in_use) == awake
 
 
-def test_quiet_zones_are_computed_once_a_minute() -> None:
-    quiet = QuietZones(Schedule(), frozenset({"Asia/Shanghai", "Europe/London"}))
-    at = dt.datetime(2026, 3, 2, 13, 0, 5, tzinfo=dt.UTC)
+async def test_awake_zones_are_computed_once_a_minute_over_the_zones_in_use() -> None:
+    readings: list[list[str]] = []
 
-    first = quiet.at(at)
-    again = quiet.at(at + dt.timedelta(seconds=50))
-    later = quiet.at(at - dt.timedelta(seconds=10))
+    async def in_use() -> list[str]:
+        readings.append(["Asia/Shanghai", "Europe/London"])
+        return readings[-1]
 
-    assert first is again and first == {"Asia/Shanghai"}
-    assert later == frozenset()
+    zones = AwakeZones(Schedule())
+    at = dt.datetime(2026, 3, 2, 13, 0, 5, tzinfo=dt.UTC)  # 21:00:05 in Shanghai
+
+    first = await zones.at(at, in_use)
+    again = await zones.at(at + dt.timedelta(seconds=50), in_use)
+    earlier = await zones.at(at - dt.timedelta(seconds=10), in_use)
+
+    assert first is again and first == {"Europe/London"}
+    assert earlier == {"Asia/Shanghai", "Europe/London"}
+    assert len(readings) == 2  # once per minute asked about
+
+
+async def test_a_zone_nobody_knows_is_never_awake(caplog: pytest.LogCaptureFixture) -> None:
+    async def in_use() -> list[str]:
+        return ["Mars/Olympus_Mons", "Europe/London", "../etc"]
+
+    zones = AwakeZones(Schedule())
+    noon = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+    assert await zones.at(noon, in_use) == {"Europe/London"}
+    assert await zones.at(noon + dt.timedelta(minutes=1), in_use) == {"Europe/London"}
+    unknown = [r for r in caplog.records if "no timezone" in r.getMessage()]
+    assert len(unknown) == 2  # each name once, however often it is read
