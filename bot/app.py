@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.nurse import NurseService
@@ -41,6 +40,7 @@ from bot.telegram.nurse_handlers import (
     register_nurse_commands,
     schedule_nurse_jobs,
 )
+from bot.telegram.plain_request import bot_requests
 from bot.telegram.polling import ALLOWED_UPDATES, running
 from bot.telegram.rate_limiter import ReplyFirstLimiter
 from bot.telegram.transport import TelegramTransport
@@ -151,13 +151,11 @@ def build_bot(services: Services, *, jobs: bool = True, throttle: bool = True) -
     builder: Any = ApplicationBuilder().concurrent_updates(InboxProcessor(inbox))
     if throttle:
         builder = builder.rate_limiter(ReplyFirstLimiter(max(1, math.floor(settings.send_rate))))
-    if settings.proxy_url is not None:  # HTTP(S) or SOCKS5, for every Bot API call
-        builder = builder.proxy(settings.proxy_url)
-    polling = HTTPXRequest(connection_pool_size=1, proxy=settings.proxy_url)
-    builder = builder.get_updates_request(InboxRequest(polling, inbox))
+    # HTTP(S) or SOCKS5 proxy for every Bot API call, if any
+    calls, polling = bot_requests(settings.send_timeout, settings.proxy_url)
+    builder = builder.request(calls).get_updates_request(InboxRequest(polling, inbox))
     application: AnyApplication = (
         builder.token(settings.bot_token.get_secret_value())
-        .read_timeout(settings.send_timeout)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .build()
