@@ -37,7 +37,8 @@ def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+    for chatty in ("httpx", "httpcore"):  # their lines carry the bot token
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "Adding job tentatively"…
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
