@@ -49,8 +49,8 @@ import telegram
 from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram.request import HTTPXRequest
 
+from bench.zones import midday_zone
 from bot.app import DISPATCH_CONNECTIONS
 from bot.clock import FakeClock, SystemClock
 from bot.sandbox import DEFAULT_TOKEN, BotApiSandbox, RateLimits
@@ -58,6 +58,7 @@ from bot.scheduling import Dispatcher, Pacer
 from bot.services.conversation import ConversationService
 from bot.services.replies import Edit, Keyboard, Outgoing
 from bot.settings import Settings
+from bot.telegram.plain_request import PlainRequest
 from bot.telegram.transport import TelegramTransport
 from storage.db import create_engine, session_factory, upgrade_async
 from storage.models import Checkin, Enrolment, Patient
@@ -106,7 +107,7 @@ async def throughput(count: int, rate: float, rows: list[Row]) -> None:
         async with BotApiSandbox(DEFAULT_TOKEN, rate_limits=limits) as sandbox:
             for n in range(1, count + 1):
                 sandbox.create_private_chat(_chat(n), f"P{n}")
-            request = HTTPXRequest(connection_pool_size=64)
+            request = PlainRequest(64)  # the bot's own request object
             bot = telegram.Bot(DEFAULT_TOKEN, base_url=sandbox.base_url,
                                base_file_url=sandbox.base_file_url, request=request)  # fmt: skip
             async with bot:
@@ -159,7 +160,8 @@ def _chat(n: int) -> int:
 
 async def _insert_due(engine: AsyncEngine, count: int, due: dt.datetime) -> None:
     async with engine.begin() as connection:
-        await connection.execute(insert(Patient), [_patient(n, due, "Europe/London", "active")
+        zone = midday_zone(due)  # quiet hours would hold every message back
+        await connection.execute(insert(Patient), [_patient(n, due, zone, "active")
                                                    for n in range(1, count + 1)])  # fmt: skip
         await connection.execute(insert(Enrolment), [_enrolment(n, due.date(), due)
                                                      for n in range(1, count + 1)])  # fmt: skip

@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bench.zones import midday_zone
+
 if TYPE_CHECKING:  # the bots' processes never load the sandbox (their memory is measured)
     from bot.sandbox import BotApiSandbox, SentMessage
 
@@ -257,14 +259,6 @@ async def _enrol(database: str, patients: int) -> list[str]:
     return tokens
 
 
-def midday_zone(now: dt.datetime) -> str:
-    """A fixed-offset zone where ``now`` is early afternoon: the patients' baseline is open
-    and no quiet hours hold it back, whenever the benchmark runs."""
-    offset = (13 - now.astimezone(dt.UTC).hour + 12) % 24 - 12  # -12 … +11 hours
-    # POSIX-style names: "Etc/GMT-3" is three hours *ahead* of UTC
-    return "Etc/UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
-
-
 def _settings(api: str, database: str, send_rate: float = CAP) -> Any:
     from bot.settings import load_settings
 
@@ -422,7 +416,7 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"| {r.bot} | {'on' if r.limiter else 'off'} | {r.patients} | {offered} | {r.taps} |"
             f" {r.taps_per_second:.1f} | {_ms(r.percentile(50))} | {_ms(r.percentile(95))} |"
-            f" {_ms(r.percentile(99))} | {r.cpu_ms_per_tap:.1f} ms | {r.rss_mib:.0f} MiB |"
+            f" {_ms(r.percentile(99))} | {r.cpu_ms_per_tap:.1f} ms | {r.rss_mib:.1f} MiB |"
             f" {r.sends} | {r.rejected} | {r.failures} |"
         )
     ratios = []
