@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
+from typing import cast
 
-from sqlalchemy import ScalarSelect, SQLColumnExpression, bindparam, select, update
+from sqlalchemy import ScalarSelect, SQLColumnExpression, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Enrolment, Patient
@@ -82,8 +84,9 @@ async def patient_with_enrolment_by_chat(
     row = (await session.execute(_WITH_ENROLMENT_BY_CHAT, {"chat_id": chat_id})).first()
     if row is None:
         return None
-    patient, enrolment = row
-    return PatientRecord.of(patient), EnrolmentRecord.of(enrolment) if enrolment else None
+    split = len(_PATIENT_COLUMNS)
+    enrolment = EnrolmentRecord(*row[split:]) if row[split] is not None else None
+    return PatientRecord(*row[:split]), enrolment
 
 
 async def update_patient(session: AsyncSession, patient_id: int, **values: object) -> None:
@@ -176,10 +179,25 @@ def _active_enrolment_id(patient_id: SQLColumnExpression[int]) -> ScalarSelect[i
     )
 
 
+_PATIENT_COLUMNS = tuple(Patient.__mapper__.columns[f.name] for f in fields(PatientRecord))
+_ENROLMENT_COLUMNS = tuple(Enrolment.__mapper__.columns[f.name] for f in fields(EnrolmentRecord))
+_PATIENT, _ENROLMENT = cast("Table", Patient.__table__), cast("Table", Enrolment.__table__)
 _WITH_ENROLMENT_BY_CHAT = (
-    select(Patient, Enrolment)
-    .outerjoin(Enrolment, Enrolment.id == _active_enrolment_id(Patient.id))
-    .where(Patient.chat_id == bindparam("chat_id"))
+    select(*_PATIENT_COLUMNS, *_ENROLMENT_COLUMNS)
+    .select_from(_PATIENT)
+    .outerjoin(
+        _ENROLMENT,
+        _ENROLMENT.c.id
+        == select(_ENROLMENT.c.id)
+        .where(_ENROLMENT.c.patient_id == _PATIENT.c.id, _ENROLMENT.c.status != "withdrawn")
+        .order_by(_ENROLMENT.c.enrolled_at.desc(), _ENROLMENT.c.id.desc())
+        .limit(1)
+        .correlate_except(_ENROLMENT)
+        .scalar_subquery(),
+    )
+    .where(_PATIENT.c.chat_id == bindparam("chat_id"))
 )
 """Built once: every patient action starts with it, and building it costs more than
-SQLite takes to run it."""
+SQLite takes to run it. On the tables' columns, in the records' field order: a row is all the
+records need, and loading mapped objects (the session's identity map, their state) cost more
+than the query."""
