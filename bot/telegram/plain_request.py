@@ -52,7 +52,7 @@ class PlainRequest(BaseRequest):
                           "connect": connect_timeout, "pool": pool_timeout}  # fmt: skip
         self._media_write_timeout = media_write_timeout
         self._pool: httpcore.AsyncConnectionPool | None = None
-        self._hosts: dict[str, bytes] = {}  # Host header by URL, one per Bot API server
+        self._hosts: dict[str, bytes] = {}  # Host header by URL (one per Bot API method)
 
     @property
     def read_timeout(self) -> float | None:
@@ -117,6 +117,7 @@ class PlainRequest(BaseRequest):
             host = self._hosts.setdefault(url, urlsplit(url).netloc.encode("ascii"))
         headers = [(b"Host", host), (b"User-Agent", self.USER_AGENT.encode("ascii"))]
         if request_data is None:
+            headers.append((b"Content-Length", b"0"))
             return headers, b""
         if request_data.contains_files:  # multipart, as python-telegram-bot's httpx builds it
             built = httpx.Request(

@@ -101,6 +101,15 @@ async def test_a_file_goes_as_multipart_with_the_other_fields(
     assert b'name="caption"\r\n\r\nYour recovery' in sent
 
 
+async def test_a_call_without_parameters_says_its_body_is_empty(
+    server: Server, request_: PlainRequest
+) -> None:
+    await request_.do_request(f"http://127.0.0.1:{server.port}/bot1:t/getMe", "POST")
+
+    [(line, headers, sent)] = server.requests
+    assert (line, headers[b"content-length"], sent) == (b"POST /bot1:t/getMe HTTP/1.1", b"0", b"")
+
+
 async def test_no_answer_in_time_is_timed_out(server: Server, request_: PlainRequest) -> None:
     server.silent = True
     with pytest.raises(TimedOut):
