@@ -241,8 +241,9 @@ async def _enrol(database: str, patients: int) -> list[str]:
     sessions = session_factory(engine)
     settings = _settings("http://unused/bot", database)
     survey, clock = load_default_survey(), SystemClock()
-    zone = midday_zone(clock.now())
-    surgery = clock.now().astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=1)
+    now = clock.now()
+    zone = midday_zone(now)
+    surgery = now.astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=1)
     tokens = []
     for n in range(patients):
         enrolment = await enrol_patient(

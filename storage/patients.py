@@ -28,9 +28,11 @@ __all__ = [
     "update_patient",
 ]
 
-_NOT_WITHDRAWN = Enrolment.status != "withdrawn"
-_NEWEST_FIRST = (Enrolment.enrolled_at.desc(), Enrolment.id.desc())
-"""An enrolment is active unless withdrawn; a patient's newest one is theirs now."""
+_PATIENT, _ENROLMENT = cast("Table", Patient.__table__), cast("Table", Enrolment.__table__)
+_NOT_WITHDRAWN = _ENROLMENT.c.status != "withdrawn"
+_NEWEST_FIRST = (_ENROLMENT.c.enrolled_at.desc(), _ENROLMENT.c.id.desc())
+"""An enrolment is active unless withdrawn; a patient's newest one is theirs now (on the
+table's columns: they serve ORM and plain queries alike)."""
 
 
 class PatientExists(ValueError):
@@ -170,31 +172,21 @@ async def active_enrolment(session: AsyncSession, patient_id: int) -> EnrolmentR
 def _active_enrolment_id(patient_id: SQLColumnExpression[int]) -> ScalarSelect[int]:
     """The id :func:`active_enrolment` picks, as a subquery on ``patient_id``."""
     return (
-        select(Enrolment.id)
-        .where(Enrolment.patient_id == patient_id, _NOT_WITHDRAWN)
+        select(_ENROLMENT.c.id)
+        .where(_ENROLMENT.c.patient_id == patient_id, _NOT_WITHDRAWN)
         .order_by(*_NEWEST_FIRST)
         .limit(1)
-        .correlate_except(Enrolment)
+        .correlate_except(_ENROLMENT)
         .scalar_subquery()
     )
 
 
 _PATIENT_COLUMNS = tuple(Patient.__mapper__.columns[f.name] for f in fields(PatientRecord))
 _ENROLMENT_COLUMNS = tuple(Enrolment.__mapper__.columns[f.name] for f in fields(EnrolmentRecord))
-_PATIENT, _ENROLMENT = cast("Table", Patient.__table__), cast("Table", Enrolment.__table__)
 _WITH_ENROLMENT_BY_CHAT = (
     select(*_PATIENT_COLUMNS, *_ENROLMENT_COLUMNS)
     .select_from(_PATIENT)
-    .outerjoin(
-        _ENROLMENT,
-        _ENROLMENT.c.id
-        == select(_ENROLMENT.c.id)
-        .where(_ENROLMENT.c.patient_id == _PATIENT.c.id, _ENROLMENT.c.status != "withdrawn")
-        .order_by(_ENROLMENT.c.enrolled_at.desc(), _ENROLMENT.c.id.desc())
-        .limit(1)
-        .correlate_except(_ENROLMENT)
-        .scalar_subquery(),
-    )
+    .outerjoin(_ENROLMENT, _ENROLMENT.c.id == _active_enrolment_id(_PATIENT.c.id))
     .where(_PATIENT.c.chat_id == bindparam("chat_id"))
 )
 """Built once: every patient action starts with it, and building it costs more than
